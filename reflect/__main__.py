@@ -1,0 +1,5 @@
+"""``python -m reflect`` runs the CLI."""
+
+from reflect.cli import main
+
+main()

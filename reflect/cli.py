@@ -1,0 +1,569 @@
+"""The Typer command line: thin commands that parse options, call ``reflect.core``, and print.
+
+Owns the public CLI contract (README): command names, options, exit codes and JSON shapes. Errors a
+coach can fix are one line on stderr and a non-zero exit (converted in one place, ``_run``). Heavy
+modules are imported inside commands, so ``reflect --help`` stays fast and loads no model library.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from reflect import __version__
+from reflect.core import hardening
+from reflect.core.errors import InputError, ReflectError
+
+app = typer.Typer(
+    name="reflect",
+    help="A private, on-device session-reflection assistant for coaches. Nothing leaves this machine.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+client_app = typer.Typer(help="Manage clients.", no_args_is_help=True)
+person_app = typer.Typer(help="Manage the people around a client (the roster).", no_args_is_help=True)
+note_app = typer.Typer(help="Add and read session notes.", no_args_is_help=True)
+app.add_typer(client_app, name="client")
+app.add_typer(person_app, name="person")
+app.add_typer(note_app, name="note")
+
+log = logging.getLogger("reflect")
+
+
+class State:
+    data_dir: Optional[Path] = None
+    model: Optional[str] = None
+
+
+state = State()
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (see the README for the shapes).")]
+ClientArg = Annotated[str, typer.Argument(help="The client's name (any case) or short id.", show_default=False)]
+
+
+def _run(fn):
+    """Convert reflect's errors into one line on stderr and the error's exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ReflectError as exc:
+            typer.echo(f"reflect: error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("reflect: interrupted; nothing partial was stored", err=True)
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"reflect {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Optional[Path], typer.Option("--data-dir", envvar="REFLECT_HOME", help="Data directory (default: the platform's user data dir).")
+    ] = None,
+    model: Annotated[Optional[str], typer.Option("--model", envvar="REFLECT_MODEL", help="A GGUF chat model to use instead of the default.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log ids, counts and timings to stderr (never note text).")] = False,
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = None,
+) -> None:
+    state.data_dir = data_dir
+    state.model = model
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="reflect: %(levelname)s %(name)s: %(message)s")
+    # Presidio logs every recognizer it loads at INFO; keep that out of a coach's terminal.
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    if ctx.invoked_subcommand is None:
+        _run(_open_tui)(demo=False)
+
+
+def _open_tui(demo: bool) -> None:
+    from reflect.tui.app import run_app
+
+    run_app(data_dir=state.data_dir, demo=demo, model=state.model)
+
+
+def _practice(data_dir: Optional[Path] = None):
+    """Open the practice (taking the single-writer lock) with settings from config, env and options."""
+    from reflect.core.practice import Practice
+    from reflect.paths import DataPaths, default_data_dir
+    from reflect.settings import Settings
+
+    root = (data_dir or state.data_dir or default_data_dir()).expanduser()
+    settings = Settings.load(DataPaths(root).config, model=state.model)
+    return Practice.open(root, settings)
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _print_json(data: object) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _evidence(evs) -> list[dict]:
+    return [{"note_id": e.note_id, "date": e.date, "text": e.text} for e in evs]
+
+
+# clients and roster ---------------------------------------------------------------------------------
+@client_app.command("add")
+@_run
+def client_add(
+    name: Annotated[str, typer.Argument(help="The client's full name.")],
+    alias: Annotated[list[str], typer.Option("--alias", "-a", help="Another name or nickname (repeatable).")] = [],
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a client; their name and aliases join their roster and are always redacted."""
+    with _practice() as practice:
+        client = practice.add_client(name, alias)
+    if as_json:
+        _print_json({"id": client.id, "name": client.name, "aliases": list(client.aliases)})
+    else:
+        typer.echo(f"added client {client.name} ({client.id})")
+
+
+@client_app.command("list")
+@_run
+def client_list(as_json: JsonOpt = False) -> None:
+    """List clients with their short id, number of notes and last session."""
+    with _practice() as practice:
+        rows = practice.clients()
+    if as_json:
+        _print_json({"clients": [
+            {"id": r.client.id, "name": r.client.name, "aliases": list(r.client.aliases), "notes": r.notes,
+             "last_session": r.last_session, "people": r.people}
+            for r in rows
+        ]})
+        return
+    if not rows:
+        typer.echo("no clients yet: add one with 'reflect client add NAME'")
+        return
+    from rich.table import Table
+
+    table = Table("id", "name", "notes", "last session", "roster")
+    for r in rows:
+        table.add_row(r.client.id, r.client.name, str(r.notes), r.last_session or "-", str(r.people))
+    _console().print(table)
+
+
+@person_app.command("add")
+@_run
+def person_add(
+    client: ClientArg,
+    name: Annotated[str, typer.Argument(help="The person's (or organisation's) name.")],
+    alias: Annotated[list[str], typer.Option("--alias", "-a", help="Another name or nickname (repeatable).")] = [],
+    role: Annotated[Optional[str], typer.Option("--role", "-r", help="Their role: boss, partner, daughter, employer...")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add someone around the client to their roster (role 'employer' makes it an organisation)."""
+    with _practice() as practice:
+        c = practice.client(client)
+        person = practice.add_person(c, name, alias, role)
+        placeholder = practice.pseudonym_map(c).lookup(" ".join(person.name.split()).casefold())
+    if as_json:
+        _print_json({"id": person.id, "client": c.id, "name": person.name, "aliases": list(person.aliases), "role": person.role,
+                     "placeholder": placeholder[1] if placeholder else None})
+    else:
+        typer.echo(f"added {person.name} to the roster of {c.name} as {placeholder[1] if placeholder else '?'}")
+
+
+# notes ------------------------------------------------------------------------------------------
+@note_app.command("add")
+@_run
+def note_add(
+    client: ClientArg,
+    files: Annotated[Optional[list[Path]], typer.Argument(help="Note files, or - (or nothing) for standard input.", show_default=False)] = None,
+    when: Annotated[Optional[str], typer.Option("--date", "-d", help="Session date YYYY-MM-DD (default: front matter, file-name prefix, or today).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add one or many notes. All are checked and redacted before any is stored."""
+    from reflect.core import noteinput
+
+    explicit = noteinput.parse_date(when) if when else None
+    with _practice() as practice:
+        limit = practice.settings.max_note_chars
+        if not files or files == [Path("-")]:
+            if sys.stdin.isatty():
+                raise InputError("give one or more note files, or pipe a note on standard input")
+            raw = sys.stdin.buffer.read(limit * 4 + 1)
+            inputs = [noteinput.from_bytes(raw, "standard input", max_chars=limit, explicit=explicit, name_date=None, default=date.today())]
+        else:
+            inputs = noteinput.read_files(files, max_chars=limit, explicit=explicit)
+        c = practice.client(client)
+        notes = practice.add_notes(c, inputs)
+    if as_json:
+        _print_json({"notes": [{"id": n.id, "date": n.date.isoformat()} for n in notes]})
+    else:
+        for n in notes:
+            typer.echo(f"added note {n.id} ({n.date.isoformat()}) for {c.name}")
+
+
+@app.command("import")
+@_run
+def import_notes(
+    client: ClientArg,
+    folder: Annotated[Path, typer.Argument(help="A folder of note files (.md, .txt); dates from front matter or file names.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Add every note file in a folder (all or nothing)."""
+    from reflect.core import noteinput
+
+    with _practice() as practice:
+        c = practice.client(client)
+        inputs = noteinput.read_files(noteinput.note_files(folder), max_chars=practice.settings.max_note_chars, explicit=None)
+        notes = practice.add_notes(c, inputs)
+    if as_json:
+        _print_json({"notes": [{"id": n.id, "date": n.date.isoformat()} for n in notes]})
+    else:
+        typer.echo(f"imported {len(notes)} notes for {c.name}")
+
+
+@note_app.command("list")
+@_run
+def note_list(client: ClientArg, as_json: JsonOpt = False) -> None:
+    """List a client's notes, oldest first."""
+    with _practice() as practice:
+        c = practice.client(client)
+        notes = practice.notes(c)
+    if as_json:
+        _print_json({"notes": [{"id": n.id, "date": n.date.isoformat(), "chars": n.chars} for n in notes]})
+        return
+    if not notes:
+        typer.echo(f"{c.name} has no notes yet")
+        return
+    from rich.table import Table
+
+    table = Table("id", "date", "chars", "begins")
+    for n in notes:
+        table.add_row(str(n.id), n.date.isoformat(), str(n.chars), " ".join(n.original.split())[:50] + "…")
+    _console().print(table)
+
+
+@note_app.command("show")
+@_run
+def note_show(
+    client: ClientArg,
+    note_id: Annotated[int, typer.Argument(help="The note id from 'reflect note list'.")],
+    redacted: Annotated[bool, typer.Option("--redacted", help="Show exactly what the index and the model see.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one note: the original (for you) or the redacted text (what the model sees)."""
+    with _practice() as practice:
+        c = practice.client(client)
+        note = practice.note(c, note_id)
+    if as_json:
+        data = {"id": note.id, "client": c.id, "date": note.date.isoformat()}
+        data.update({"redacted": note.redacted} if redacted else {"text": note.original})
+        _print_json(data)
+        return
+    typer.echo(f"note {note.id} · {c.name} · {note.date.isoformat()}\n")
+    if redacted:
+        from reflect.render import highlight_placeholders
+
+        _console().print(highlight_placeholders(note.redacted))
+    else:
+        typer.echo(note.original)
+
+
+# redaction preview ------------------------------------------------------------------------------
+@app.command("redact")
+@_run
+def redact(
+    file: Annotated[Optional[Path], typer.Argument(help="A note file, or - (or nothing) for standard input.", show_default=False)] = None,
+    client: Annotated[Optional[str], typer.Option("--client", "-c", help="Use this client's roster and learned names.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Preview what redaction does to a note. Stores nothing."""
+    from reflect.core import noteinput
+
+    with _practice() as practice:
+        limit = practice.settings.max_note_chars
+        if file is None or file == Path("-"):
+            if sys.stdin.isatty():
+                raise InputError("give a note file, or pipe a note on standard input")
+            text = noteinput.decode(sys.stdin.buffer.read(limit * 4 + 1), "standard input", limit)
+        else:
+            [item] = noteinput.read_files([file], max_chars=limit, explicit=date.today())
+            text = item.text
+        if not text.strip():
+            raise InputError("the note is empty: nothing to redact")
+        c = practice.client(client) if client else None
+        result = practice.preview_redaction(text, c)
+    if as_json:
+        _print_json({
+            "redacted": result.redacted,
+            "entities": [{"type": e.type, "start": e.start, "end": e.end, "placeholder": e.placeholder} for e in result.entities],
+        })
+        return
+    from reflect.render import redaction_preview
+
+    console = _console()
+    console.print(redaction_preview(text, result))
+
+
+# retrieval and features -------------------------------------------------------------------------
+@app.command("search")
+@_run
+def search(
+    client: ClientArg,
+    query: Annotated[str, typer.Argument(help="What to look for (names in it are redacted before searching).")],
+    k: Annotated[Optional[int], typer.Option("-k", help="How many passages (default 5).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Semantic search over one client's notes."""
+    with _practice() as practice:
+        c = practice.client(client)
+        results = practice.search(c, query, k)
+        shown = [practice.reidentify(c, p.text) for p in results]
+    if as_json:
+        _print_json({"results": [{"note_id": p.note_id, "date": p.date, "text": p.text, "score": p.score} for p in results]})
+        return
+    if not results:
+        typer.echo(f"{c.name} has no notes to search yet")
+    for p, text in zip(results, shown):
+        typer.echo(f"[note {p.note_id} · {p.date} · {p.score:.2f}] {text}\n")
+
+
+def _theme_json(t) -> dict:
+    return {
+        "label": t.label,
+        "sessions": [{"note_id": s.note_id, "date": s.date, "strength": st} for s, st in zip(t.sessions, t.strengths)],
+        "evidence": _evidence(t.evidence),
+        "trend": t.trend,
+        "first_seen": t.sessions[0].date,
+        "last_seen": t.sessions[-1].date,
+    }
+
+
+@app.command("themes")
+@_run
+def themes(
+    client: ClientArg,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only sessions on or after YYYY-MM-DD.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recurring themes across a client's sessions, with a timeline."""
+    from reflect.core.noteinput import parse_date
+
+    since_date = parse_date(since, "--since") if since else None
+    with _practice() as practice:
+        c = practice.client(client)
+        found = practice.themes(c, since_date)
+        notes = [n for n in practice.notes(c) if since_date is None or n.date >= since_date]
+        reid = practice.pseudonym_map(c).reidentify
+    if as_json:
+        _print_json({"themes": [_theme_json(t) for t in found]})
+        return
+    from reflect.render import theme_timeline
+
+    _console().print(theme_timeline(c.name, notes, found, reid))
+
+
+def _question_json(q, reid) -> dict:
+    return {"text": q.text, "display": reid(q.text), "source": q.source, "evidence": _evidence(q.evidence)}
+
+
+def _stream_sink(enabled: bool):
+    """Show the model's output as it is generated (on stderr, only in a terminal)."""
+    if not enabled or not sys.stderr.isatty():
+        return None
+    typer.echo("model is writing (what it sees and says is redacted):", err=True)
+
+    def sink(piece: str) -> None:
+        sys.stderr.write(piece)
+        sys.stderr.flush()
+
+    return sink
+
+
+@app.command("questions")
+@_run
+def questions(client: ClientArg, as_json: JsonOpt = False) -> None:
+    """Reflection questions for the next session, each citing the notes behind it."""
+    with _practice() as practice:
+        c = practice.client(client)
+        result = practice.questions(c, on_text=_stream_sink(not as_json))
+        reid = practice.pseudonym_map(c).reidentify
+    if as_json:
+        _print_json({"questions": [_question_json(q, reid) for q in result.questions], "model_status": result.status})
+        return
+    from reflect.render import question_list
+
+    sys.stderr.write("\n") if sys.stderr.isatty() else None
+    _console().print(question_list(result.questions, reid, result.status))
+
+
+@app.command("prep")
+@_run
+def prep(
+    client: ClientArg,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write the brief as Markdown to this file.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A one-screen brief for the next session: since last time, themes, questions."""
+    from reflect.render import brief_markdown
+
+    with _practice() as practice:
+        c = practice.client(client)
+        brief = practice.prep(c, on_text=_stream_sink(not as_json))
+        reid = practice.pseudonym_map(c).reidentify
+    if sys.stderr.isatty() and not as_json:
+        sys.stderr.write("\n\n")
+    markdown = brief_markdown(brief, reid)
+    if out is not None:
+        try:
+            out.write_text(markdown, encoding="utf-8")
+            out.chmod(0o600)
+        except OSError as exc:
+            raise InputError(f"cannot write {out}: {exc.strerror}") from None
+    if as_json:
+        _print_json({
+            "client": c.id,
+            "last_session": {"note_id": brief.last_note.id, "date": brief.last_note.date.isoformat()} if brief.last_note else None,
+            "summary": brief.summary,
+            "themes": [_theme_json(t) for t in brief.themes],
+            "questions": [_question_json(q, reid) for q in brief.questions],
+            "model_status": brief.model_status,
+        })
+        return
+    from rich.markdown import Markdown
+
+    _console().print(Markdown(markdown))
+
+
+@app.command("followup")
+@_run
+def followup(
+    client: ClientArg,
+    note: Annotated[Optional[int], typer.Option("--note", help="The session to follow up (default: the latest).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Follow-up questions and a recap draft after a session."""
+    with _practice() as practice:
+        c = practice.client(client)
+        result = practice.followup(c, note, on_text=_stream_sink(not as_json))
+        reid = practice.pseudonym_map(c).reidentify
+    if as_json:
+        _print_json({
+            "note_id": result.note.id, "date": result.note.date.isoformat(),
+            "questions": [_question_json(q, reid) for q in result.questions],
+            "recap": result.recap, "recap_display": reid(result.recap), "model_status": result.status,
+        })
+        return
+    from reflect.render import question_list
+
+    sys.stderr.write("\n") if sys.stderr.isatty() else None
+    console = _console()
+    console.print(f"[bold]Follow-up for {c.name}, session of {result.note.date.isoformat()}[/bold]\n")
+    console.print(question_list(result.questions, reid, result.status))
+    console.print(f"\n[bold]Recap draft[/bold]\n{reid(result.recap)}")
+
+
+@app.command("audit")
+@_run
+def audit(
+    client: Annotated[Optional[str], typer.Argument(help="Only this client's prompts.", show_default=False)] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The exact (redacted) prompts the model received."""
+    with _practice() as practice:
+        c = practice.client(client) if client else None
+        rows = practice.audit(c)
+    if as_json:
+        _print_json({"prompts": rows})
+        return
+    if not rows:
+        typer.echo("the model has not been asked anything yet")
+    for row in rows:
+        typer.echo(f"── {row['at']} · client {row['client']} · {row['purpose']} ──\n{row['prompt']}\n")
+
+
+@app.command("forget")
+@_run
+def forget(
+    client: ClientArg,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: erase this client and everything derived from their notes.")] = False,
+) -> None:
+    """Erase a client completely: notes, roster, pseudonym map, prompts and index."""
+    with _practice() as practice:
+        c = practice.client(client)
+        if not yes:
+            raise InputError(f"forgetting {c.name} erases all their notes and cannot be undone; add --yes to confirm")
+        practice.forget(c)
+    typer.echo(f"forgot client {c.id}: notes, roster, pseudonym map, prompts and index erased")
+
+
+@app.command("reindex")
+@_run
+def reindex(client: Annotated[Optional[str], typer.Argument(help="Only this client.", show_default=False)] = None) -> None:
+    """Rebuild the search index from the store (the source of truth)."""
+    with _practice() as practice:
+        c = practice.client(client) if client else None
+        counts = practice.reindex(c)
+    typer.echo(f"reindexed {len(counts)} client(s), {sum(counts.values())} passages")
+
+
+@app.command("doctor")
+@_run
+def doctor(as_json: JsonOpt = False) -> None:
+    """Check models, store, index and offline posture. Exit code 1 if a check fails."""
+    with _practice() as practice:
+        checks = practice.doctor()
+    failed = [ch for ch in checks if ch.ok is False]
+    if as_json:
+        _print_json({"ok": not failed, "checks": [{"name": ch.name, "ok": ch.ok, "detail": ch.detail} for ch in checks]})
+    else:
+        for ch in checks:
+            mark = {True: "[green]ok  [/green]", False: "[red]FAIL[/red]", None: "[yellow]warn[/yellow]"}[ch.ok]
+            _console().print(f"{mark} {ch.name}: {ch.detail}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("demo")
+@_run
+def demo(
+    client: Annotated[str, typer.Option("--client", "-c", help="Which demo client's brief to show.")] = "Maria Gonzalez",
+    tui: Annotated[bool, typer.Option("--tui", help="Open the terminal app on the demo practice instead of printing a brief.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load a fictional demo practice into its own data dir and show a prep brief."""
+    from reflect.core.demo import load_demo, reset_demo_dir
+    from reflect.paths import DataPaths, default_data_dir
+
+    demo_dir = DataPaths((state.data_dir or default_data_dir()).expanduser()).demo
+    reset_demo_dir(demo_dir)
+    with _practice(demo_dir) as practice:
+        names = load_demo(practice)
+    if not as_json:
+        typer.echo(f"demo practice with {len(names)} fictional clients ({', '.join(names)}) loaded into {demo_dir}", err=True)
+    if tui:
+        state.data_dir = demo_dir
+        _open_tui(demo=True)
+        return
+    state.data_dir = demo_dir
+    prep(client, out=None, as_json=as_json)
+
+
+def main() -> None:
+    """Entry point of the ``reflect`` command."""
+    hardening.apply()
+    app()

@@ -1,0 +1,37 @@
+"""Splitting a redacted note into passages for the index: about three sentences each, never across a
+paragraph, so a note about three things yields passages about each of them. Pure text, no models.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A sentence ends at . ! ? (or a line break in shorthand notes); placeholders like "[PERSON_1]." are kept whole.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Za-z0-9])|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    out = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        for sentence in _SENTENCE_END.split(paragraph):
+            sentence = " ".join(sentence.split())
+            if sentence:
+                out.append(sentence)
+    return out
+
+
+def chunk(text: str, sentences_per_chunk: int = 3, max_chars: int = 600) -> list[str]:
+    """Passages of up to ``sentences_per_chunk`` sentences and about ``max_chars`` characters."""
+    chunks: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        current: list[str] = []
+        size = 0
+        for sentence in sentences(paragraph):
+            if current and (len(current) >= sentences_per_chunk or size + len(sentence) > max_chars):
+                chunks.append(" ".join(current))
+                current, size = [], 0
+            current.append(sentence)
+            size += len(sentence) + 1
+        if current:
+            chunks.append(" ".join(current))
+    return chunks

@@ -1,0 +1,122 @@
+"""The coach's world as plain data: clients, the roster around them, notes, passages, themes,
+questions and the prep brief. No I/O here and no heavy imports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Client:
+    """A person being coached."""
+
+    id: str
+    """Opaque short id (hex). Used for index directories and in logs; never derived from the name."""
+    name: str
+    """The name as the coach typed it. Shown only on the coach's screen."""
+    aliases: tuple[str, ...] = ()
+    created: str = ""
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone around a client (family, colleague, boss, employer) on that client's roster."""
+
+    id: int
+    client_id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    role: str | None = None
+    kind: str = "PERSON"
+    """Entity type the placeholder carries: PERSON, or ORG for an employer or organisation."""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One identifier found in a text and the placeholder that replaces it."""
+
+    type: str
+    start: int
+    end: int
+    placeholder: str
+    text: str = field(repr=False, default="")
+    """The original surface form. Never logged, never sent anywhere; kept only for preview and maps."""
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """The output of the redaction gate: the only text allowed past it."""
+
+    redacted: str
+    entities: tuple[Entity, ...]
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    client_id: str
+    date: date
+    original: str
+    redacted: str
+
+    @property
+    def chars(self) -> int:
+        return len(self.original)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A redacted chunk of one note, as indexed and retrieved."""
+
+    note_id: int
+    date: str
+    text: str
+    """Redacted text."""
+    chunk: int = 0
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    note_id: int
+    date: str
+    text: str
+
+
+@dataclass
+class Theme:
+    """A theme that recurs across a client's sessions."""
+
+    label: str
+    description: str
+    sessions: list[Evidence]
+    """Sessions (note id and date) where the theme appears, oldest first."""
+    strengths: list[float]
+    """Strength per session in ``sessions`` (best passage similarity, 0..1)."""
+    evidence: list[Evidence]
+    """Two or three short redacted quotes."""
+    trend: str
+    """new, rising, steady, fading or resolved."""
+
+
+@dataclass
+class Question:
+    text: str
+    """Redacted text (placeholders); re-identified only for display."""
+    source: str
+    """"model" or "bank": who produced it."""
+    evidence: list[Evidence]
+
+
+@dataclass
+class PrepBrief:
+    client: Client
+    last_note: Note | None
+    summary: list[str]
+    """Extractive summary of the latest note: redacted sentences."""
+    themes: list[Theme]
+    questions: list[Question]
+    model_status: str
+    """What happened to the model's output: "accepted", "partly replaced by the question bank: ...", ..."""

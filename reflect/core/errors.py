@@ -1,0 +1,44 @@
+"""The user-facing error hierarchy of reflect.
+
+Every error a coach can fix is a ``ReflectError`` with a one-line message that says what went wrong
+and, where there is one, the fix. Front ends convert it in one place (one line on stderr and a
+non-zero exit in the CLI, a notification in the TUI). Messages never contain note text.
+"""
+
+from __future__ import annotations
+
+
+class ReflectError(Exception):
+    """Base of every error reflect reports to the coach as one line."""
+
+    exit_code = 1
+
+
+class InputError(ReflectError):
+    """Bad input from the coach: a file, a date, a name, a note."""
+
+    exit_code = 2
+
+
+class NotFoundError(ReflectError):
+    """An unknown client, person or note."""
+
+    exit_code = 3
+
+
+class StoreInUseError(ReflectError):
+    """Another reflect process owns the data directory."""
+
+    exit_code = 4
+
+
+class ModelError(ReflectError):
+    """A model file is missing, altered or cannot be loaded."""
+
+    exit_code = 5
+
+
+class RedactionError(ReflectError):
+    """Redaction failed: the note was not stored, indexed or sent anywhere (fail closed)."""
+
+    exit_code = 6

@@ -1,0 +1,140 @@
+"""The per-client vector index, behind a small interface.
+
+``ChromaIndex`` keeps one Chroma ``PersistentClient`` directory per client (erasing a client deletes
+the directory: Chroma's own ``delete()`` leaves text behind, see facts.md). Embeddings are computed by
+reflect and passed in, so Chroma's own embedding function (which downloads a model) is never used.
+``MemoryIndex`` is the fake for unit tests. The index is derived from the store and rebuildable.
+Documents in the index are redacted passages only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from reflect.core.domain import Passage
+
+if TYPE_CHECKING:
+    import numpy as np
+
+COLLECTION = "passages"
+
+
+class VectorIndex(Protocol):
+    def add(self, passages: list[Passage], vectors: "np.ndarray") -> None: ...
+
+    def query(self, vector: "np.ndarray", k: int) -> list[Passage]: ...
+
+    def all(self) -> tuple[list[Passage], "np.ndarray"]: ...
+
+    def delete_notes(self, note_ids: list[int]) -> None: ...
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def _ids(passages: list[Passage]) -> list[str]:
+    return [f"{p.note_id}:{p.chunk}" for p in passages]
+
+
+class ChromaIndex:
+    """One client's Chroma persist directory."""
+
+    def __init__(self, path: Path):
+        import chromadb
+        from chromadb.config import Settings
+
+        path.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.client = chromadb.PersistentClient(
+            path=str(path), settings=Settings(anonymized_telemetry=False, allow_reset=False)
+        )
+        self.collection = self.client.get_or_create_collection(
+            COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+
+    def add(self, passages: list[Passage], vectors: "np.ndarray") -> None:
+        if not passages:
+            return
+        self.collection.upsert(
+            ids=_ids(passages),
+            embeddings=vectors.tolist(),
+            documents=[p.text for p in passages],
+            metadatas=[{"note_id": p.note_id, "date": p.date, "chunk": p.chunk} for p in passages],
+        )
+
+    def query(self, vector: "np.ndarray", k: int) -> list[Passage]:
+        n = self.count()
+        if n == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[vector.tolist()], n_results=min(k, n), include=["documents", "metadatas", "distances"]
+        )
+        return [
+            Passage(int(m["note_id"]), str(m["date"]), doc, int(m["chunk"]), round(1.0 - float(dist), 4))
+            for doc, m, dist in zip(res["documents"][0], res["metadatas"][0], res["distances"][0])
+        ]
+
+    def all(self) -> tuple[list[Passage], "np.ndarray"]:
+        import numpy as np
+
+        res = self.collection.get(include=["documents", "metadatas", "embeddings"])
+        passages = [
+            Passage(int(m["note_id"]), str(m["date"]), doc, int(m["chunk"]))
+            for doc, m in zip(res["documents"], res["metadatas"])
+        ]
+        vectors = np.asarray(res["embeddings"], dtype=np.float32) if passages else np.zeros((0, 0), np.float32)
+        return passages, vectors
+
+    def delete_notes(self, note_ids: list[int]) -> None:
+        if note_ids:
+            self.collection.delete(where={"note_id": {"$in": list(note_ids)}})
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def close(self) -> None:
+        # Release Chroma's cached system for this path so the directory can be deleted or reopened.
+        try:
+            self.client.clear_system_cache()
+        except Exception:  # pragma: no cover - best effort on shutdown
+            pass
+
+
+class MemoryIndex:
+    """In-memory fake with the same behaviour (cosine similarity), for unit tests."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, tuple[Passage, "np.ndarray"]] = {}
+
+    def add(self, passages: list[Passage], vectors: "np.ndarray") -> None:
+        for pid, passage, vector in zip(_ids(passages), passages, vectors):
+            self.items[pid] = (passage, vector)
+
+    def query(self, vector: "np.ndarray", k: int) -> list[Passage]:
+        import numpy as np
+
+        scored = [
+            (float(np.dot(vector, v)), p) for p, v in self.items.values()
+        ]
+        scored.sort(key=lambda s: -s[0])
+        return [Passage(p.note_id, p.date, p.text, p.chunk, round(s, 4)) for s, p in scored[:k]]
+
+    def all(self) -> tuple[list[Passage], "np.ndarray"]:
+        import numpy as np
+
+        if not self.items:
+            return [], np.zeros((0, 0), np.float32)
+        passages, vectors = zip(*self.items.values())
+        return list(passages), np.stack(vectors)
+
+    def delete_notes(self, note_ids: list[int]) -> None:
+        for pid in [pid for pid, (p, _) in self.items.items() if p.note_id in note_ids]:
+            del self.items[pid]
+
+    def count(self) -> int:
+        return len(self.items)
+
+    def close(self) -> None:
+        pass

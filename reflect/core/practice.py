@@ -1,0 +1,601 @@
+"""The core API: one coaching practice (a data directory) and everything a coach does with it.
+
+``Practice`` owns the single-writer lock, the store, and lazily created components behind their
+interfaces (detector, embedder, per-client indexes, language model), and wires the pipeline:
+
+    note -> redaction gate -> store (original + redacted, map) -> chunks -> embeddings -> client index
+
+Only ``RedactionGate.redact`` output reaches the embedder, the index and the model, and every prompt
+is recorded (redacted) for ``reflect audit`` before it is sent. Real names are put back only by
+``reidentify``, for display. Front ends (CLI, TUI) call this class and nothing below it.
+Logs carry ids, counts and timings, never text.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reflect.core import hardening
+from reflect.core.chunking import chunk, sentences
+from reflect.core.domain import Client, Evidence, Note, Passage, Person, PrepBrief, Question, Redaction, Theme
+from reflect.core.errors import InputError, ModelError, NotFoundError, StoreInUseError
+from reflect.core.noteinput import NoteInput
+from reflect.core.prompts import PromptLibrary
+from reflect.core.redaction.gate import CLIENT_PLACEHOLDER, Detector, PseudonymMap, RedactionGate
+from reflect.core.store import Store, name_key
+from reflect.paths import DataPaths, default_data_dir
+from reflect.settings import Settings
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from reflect.core.embedding import Embedder
+    from reflect.core.index import VectorIndex
+    from reflect.core.llm import LanguageModel
+
+log = logging.getLogger(__name__)
+
+LOCK_TIMEOUT_S = 1.5
+QUESTION_COUNT = 5
+
+
+@dataclass
+class ClientSummary:
+    client: Client
+    notes: int
+    last_session: str | None
+    people: int
+
+
+@dataclass
+class QuestionSet:
+    questions: list[Question]
+    status: str
+    """What happened to the model's output, in words a coach can read."""
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    generation: object | None = None
+
+
+@dataclass
+class Followup:
+    note: Note
+    questions: list[Question]
+    recap: str
+    """Redacted recap draft; re-identify for display."""
+    status: str
+
+
+@dataclass
+class DoctorCheck:
+    name: str
+    ok: bool | None
+    """True passed, False failed (``reflect doctor`` exits 1), None is a warning."""
+    detail: str
+
+
+class Practice:
+    """One data directory, opened by one process at a time."""
+
+    def __init__(
+        self,
+        paths: DataPaths,
+        settings: Settings,
+        *,
+        detector: Detector | None = None,
+        embedder: "Embedder | None" = None,
+        llm: "LanguageModel | None" = None,
+        index_factory: "Callable[[Path], VectorIndex] | None" = None,
+    ):
+        self.paths = paths
+        self.settings = settings
+        self._detector = detector
+        self._embedder = embedder
+        self._llm = llm
+        self._index_factory = index_factory
+        self._indexes: dict[str, VectorIndex] = {}
+        self._gate: RedactionGate | None = None
+        self._theme_vectors: tuple | None = None
+        self._bank_vectors: tuple[list, np.ndarray] | None = None
+        self.prompts = PromptLibrary(Path(settings.prompts_dir) if settings.prompts_dir else paths.user_prompts)
+        self._lock = None
+        self.store: Store | None = None
+
+    # lifecycle -----------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, data_dir: Path | None = None, settings: Settings | None = None, **components) -> "Practice":
+        """Open (and on first use create) a practice, taking the single-writer lock."""
+        paths = DataPaths((data_dir or default_data_dir()).expanduser().resolve())
+        paths.ensure()
+        hardening.apply(str(paths.cache))
+        settings = settings or Settings.load(paths.config)
+        practice = cls(paths, settings, **components)
+        practice._acquire()
+        return practice
+
+    def _acquire(self) -> None:
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.paths.lock), timeout=LOCK_TIMEOUT_S, mode=0o600)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreInUseError(
+                f"data directory {self.paths.root} is in use by another reflect process; close it and try again"
+            ) from None
+        self._lock = lock
+        self.store = Store(self.paths.db)
+
+    def close(self) -> None:
+        for index in self._indexes.values():
+            index.close()
+        self._indexes.clear()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> "Practice":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # components (lazy) ---------------------------------------------------------------------------
+    @property
+    def gate(self) -> RedactionGate:
+        if self._gate is None:
+            if self._detector is None:
+                from reflect.core.redaction.presidio import PresidioDetector
+
+                started = time.perf_counter()
+                self._detector = PresidioDetector(self.settings.spacy_model)
+                log.info("detector loaded in %.2fs", time.perf_counter() - started)
+            self._gate = RedactionGate(self._detector)
+        return self._gate
+
+    @property
+    def embedder(self) -> "Embedder":
+        if self._embedder is None:
+            from reflect.core.embedding import MiniLMEmbedder
+
+            started = time.perf_counter()
+            self._embedder = MiniLMEmbedder(threads=min(2, self.settings.n_threads))
+            log.info("embedder loaded in %.2fs", time.perf_counter() - started)
+        return self._embedder
+
+    @property
+    def llm(self) -> "LanguageModel":
+        if self._llm is None:
+            from reflect.core.llm import LlamaCppModel
+            from reflect.core.models import locate, manifest
+
+            if self.settings.model:
+                path, sha = Path(self.settings.model).expanduser(), self.settings.model_sha256
+            else:
+                path, sha = locate("chat"), manifest()["chat"].sha256
+            started = time.perf_counter()
+            self._llm = LlamaCppModel(
+                path, sha256=sha, n_ctx=self.settings.n_ctx, n_threads=self.settings.n_threads, seed=self.settings.seed
+            )
+            log.info("model loaded in %.2fs", time.perf_counter() - started)
+        return self._llm
+
+    def index(self, client: Client) -> "VectorIndex":
+        if client.id not in self._indexes:
+            if self._index_factory is not None:
+                self._indexes[client.id] = self._index_factory(self.paths.client_index(client.id))
+            else:
+                from reflect.core.index import ChromaIndex
+
+                self._indexes[client.id] = ChromaIndex(self.paths.client_index(client.id))
+        return self._indexes[client.id]
+
+    # clients and roster --------------------------------------------------------------------------
+    def _check_name(self, name: str, what: str) -> str:
+        name = " ".join(name.split())
+        if not name:
+            raise InputError(f"{what} name is empty")
+        if len(name) > 200 or any(ord(c) < 32 for c in name):
+            raise InputError(f"{what} name is not a plausible name (too long or has control characters)")
+        return name
+
+    def add_client(self, name: str, aliases: list[str] | tuple[str, ...] = ()) -> Client:
+        name = self._check_name(name, "client")
+        aliases = [self._check_name(a, "alias") for a in aliases]
+        if self.store.client_by_key(name) is not None:
+            raise InputError(f"a client named {name!r} already exists")
+        with self.store.transaction():
+            client = self.store.add_client(name, aliases)
+            pmap = PseudonymMap(rows=[])
+            pmap.add("PERSON", name, CLIENT_PLACEHOLDER)
+            for part in name.split():
+                pmap.add("PERSON", part, CLIENT_PLACEHOLDER)
+            for alias in aliases:
+                pmap.add("PERSON", alias, CLIENT_PLACEHOLDER)
+            self.store.add_vault_entries(client.id, pmap.new_rows)
+        log.info("client %s added", client.id)
+        return client
+
+    def client(self, key: str) -> Client:
+        """A client by name (case-insensitive) or short id."""
+        found = self.store.client_by_key(key)
+        if found is None:
+            raise NotFoundError(f"no client {key!r}; 'reflect client list' shows the clients")
+        return found
+
+    def clients(self) -> list[ClientSummary]:
+        out = []
+        for c in self.store.clients():
+            notes = self.store.notes(c.id)
+            out.append(ClientSummary(c, len(notes), notes[-1].date.isoformat() if notes else None, len(self.store.people(c.id))))
+        return out
+
+    def add_person(self, client: Client, name: str, aliases: list[str] | tuple[str, ...] = (), role: str | None = None) -> Person:
+        """Put someone around the client on the roster: every form of their name is always redacted."""
+        name = self._check_name(name, "person")
+        aliases = [self._check_name(a, "alias") for a in aliases]
+        kind = "ORG" if role and role.strip().lower() in {"employer", "organisation", "organization", "company", "org"} else "PERSON"
+        pmap = self.pseudonym_map(client)
+        known = pmap.lookup(name_key(name))
+        with self.store.transaction():
+            person = self.store.add_person(client.id, name, aliases, role, kind)
+            placeholder = known[1] if known else pmap.allocate(kind)
+            pmap.learn(kind, name, placeholder)
+            for alias in aliases:
+                pmap.add(kind, alias, placeholder)
+            self.store.add_vault_entries(client.id, pmap.new_rows)
+        log.info("person %s added for client %s", person.id, client.id)
+        return person
+
+    def people(self, client: Client) -> list[Person]:
+        return self.store.people(client.id)
+
+    def pseudonym_map(self, client: Client) -> PseudonymMap:
+        return PseudonymMap(rows=self.store.vault(client.id))
+
+    # redaction -----------------------------------------------------------------------------------
+    def preview_redaction(self, text: str, client: Client | None = None) -> Redaction:
+        """Redact without storing anything (the client's map is used but not changed)."""
+        pmap = self.pseudonym_map(client).copy() if client else PseudonymMap()
+        return self.gate.redact(text, pmap)
+
+    def reidentify(self, client: Client, text: str) -> str:
+        return self.pseudonym_map(client).reidentify(text)
+
+    # notes ---------------------------------------------------------------------------------------
+    def add_notes(self, client: Client, inputs: list[NoteInput], progress: Callable[[int, int], None] | None = None) -> list[Note]:
+        """Redact, store and index notes: all of them or none.
+
+        Every note is redacted before anything is stored (fail closed); the store transaction commits
+        only after the index has accepted every passage.
+        """
+        if not inputs:
+            raise InputError("no notes to add")
+        started = time.perf_counter()
+        for item in inputs:
+            if not item.text.strip():
+                raise InputError(f"{item.source} is empty: nothing to add")
+            if len(item.text) > self.settings.max_note_chars:
+                raise InputError(f"{item.source} is longer than the limit of {self.settings.max_note_chars:,} characters")
+        pmap = self.pseudonym_map(client)
+        redactions = [self.gate.redact(item.text, pmap) for item in inputs]
+        t_redact = time.perf_counter()
+        index = self.index(client)
+        stored: list[Note] = []
+        added_ids: list[int] = []
+        try:
+            with self.store.transaction():
+                self.store.add_vault_entries(client.id, pmap.new_rows)
+                for item, redaction in zip(inputs, redactions):
+                    note_id = self.store.add_note(client.id, item.date, item.text, redaction.redacted)
+                    stored.append(Note(note_id, client.id, item.date, item.text, redaction.redacted))
+                passages = [p for note in stored for p in self._passages(note)]
+                vectors = self.embedder.embed([p.text for p in passages])
+                t_embed = time.perf_counter()
+                added_ids = [n.id for n in stored]
+                index.add(passages, vectors)
+        except BaseException:
+            if added_ids:
+                try:
+                    index.delete_notes(added_ids)
+                except Exception:  # pragma: no cover - reindex repairs the derived index
+                    log.error("could not remove partially indexed notes; run 'reflect reindex'")
+            raise
+        log.info(
+            "client %s: %d notes, %d passages; redact %.3fs, embed %.3fs, index %.3fs",
+            client.id, len(stored), len(passages), t_redact - started, t_embed - t_redact, time.perf_counter() - t_embed,
+        )
+        if progress:
+            progress(len(stored), len(inputs))
+        return stored
+
+    @staticmethod
+    def _passages(note: Note) -> list[Passage]:
+        return [Passage(note.id, note.date.isoformat(), text, i) for i, text in enumerate(chunk(note.redacted))]
+
+    def notes(self, client: Client) -> list[Note]:
+        return self.store.notes(client.id)
+
+    def note(self, client: Client, note_id: int) -> Note:
+        found = self.store.note(client.id, note_id)
+        if found is None:
+            raise NotFoundError(f"client {client.id} has no note {note_id}; 'reflect note list' shows the notes")
+        return found
+
+    # retrieval -----------------------------------------------------------------------------------
+    def search(self, client: Client, query: str, k: int | None = None) -> list[Passage]:
+        """Most relevant passages of one client's notes. The query is redacted first: it may name people."""
+        if not query.strip():
+            raise InputError("the search query is empty")
+        k = k or self.settings.search_k
+        if k < 1 or k > 100:
+            raise InputError("-k must be between 1 and 100")
+        redacted_query = self.gate.redact(query, self.pseudonym_map(client).copy()).redacted
+        vector = self.embedder.embed([redacted_query])[0]
+        return self.index(client).query(vector, k)
+
+    def _taxonomy_vectors(self):
+        from reflect.core.themes import theme_phrases
+
+        if self._theme_vectors is None:
+            taxonomy = self.prompts.taxonomy()
+            phrases, owner = theme_phrases(taxonomy)
+            self._theme_vectors = (taxonomy, self.embedder.embed(phrases), owner)
+        return self._theme_vectors
+
+    def themes(self, client: Client, since: date | None = None) -> list[Theme]:
+        from reflect.core.themes import find_themes, similarity
+
+        notes = [n for n in self.store.notes(client.id) if since is None or n.date >= since]
+        passages, vectors = self.index(client).all()
+        keep = {n.id for n in notes}
+        rows = [i for i, p in enumerate(passages) if p.note_id in keep]
+        if not rows:
+            return []
+        taxonomy, phrase_vectors, owner = self._taxonomy_vectors()
+        sims = similarity(vectors[rows], phrase_vectors, owner, len(taxonomy))
+        return find_themes(notes, [passages[i] for i in rows], sims, taxonomy)
+
+    # model calls ---------------------------------------------------------------------------------
+    def _ask(self, client: Client, purpose: str, messages: list[dict[str, str]], schema: dict, on_text, cancelled):
+        """The one door to the model: record the exact (redacted) prompt, then generate."""
+        rendered = "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in messages)
+        with self.store.transaction():
+            self.store.record_prompt(client.id, purpose, rendered)
+        generation = self.llm.generate(
+            messages, schema, max_tokens=self.settings.max_tokens, timeout_s=self.settings.generation_timeout_s,
+            on_text=on_text, cancelled=cancelled,
+        )
+        log.info(
+            "client %s %s: %d tokens in %.2fs (%s)", client.id, purpose, generation.tokens, generation.seconds, generation.stop
+        )
+        return generation
+
+    def _context_passages(self, client: Client, themes: list[Theme], limit: int = 6) -> list[Passage]:
+        """What the model is shown: passages of the latest session, then the best passage per theme."""
+        notes = self.store.notes(client.id)
+        if not notes:
+            return []
+        latest = notes[-1]
+        chosen = self._passages(latest)[:3]
+        seen = {(p.note_id, p.text) for p in chosen}
+        for theme in themes:
+            for ev in theme.evidence[:1]:
+                note = self.store.note(client.id, ev.note_id)
+                if note is None:
+                    continue
+                for p in self._passages(note):
+                    if ev.text.rstrip("…") and p.text.startswith(ev.text.rstrip("…")[:60]) and (p.note_id, p.text) not in seen:
+                        chosen.append(p)
+                        seen.add((p.note_id, p.text))
+                        break
+            if len(chosen) >= limit:
+                break
+        return chosen[:limit]
+
+    def _leak_check(self, client: Client):
+        pmap = self.pseudonym_map(client)
+        gate = RedactionGate(_NoDetector())
+
+        def leaks(text: str) -> bool:
+            return bool(gate._known_spans(text, pmap))
+
+        return leaks
+
+    def _bank(self, themes: list[Theme], context: list[Passage]):
+        from reflect.core.questions import rank_bank
+
+        if self._bank_vectors is None:
+            bank = self.prompts.question_bank()
+            self._bank_vectors = (bank, self.embedder.embed([q.text for q in bank]))
+        bank, vectors = self._bank_vectors
+        context_vector = None
+        if context:
+            import numpy as np
+
+            v = self.embedder.embed([p.text for p in context]).mean(axis=0)
+            context_vector = v / max(float(np.linalg.norm(v)), 1e-9)
+        return rank_bank(bank, vectors, themes, context_vector)
+
+    def questions(self, client: Client, themes: list[Theme] | None = None, on_text=None, cancelled=None) -> QuestionSet:
+        """Five reflection questions: the model's that pass validation, topped up from the bank."""
+        from reflect.core.questions import fill_from_bank, format_passages, schema, validate
+
+        if self.store.note_count(client.id) == 0:
+            raise InputError(f"client {client.id} has no notes yet; add one with 'reflect note add'")
+        themes = self.themes(client) if themes is None else themes
+        context = self._context_passages(client, themes)
+        template = self.prompts.template("questions")
+        messages = template.messages(
+            themes=", ".join(t.label for t in themes[:5]) or "none yet", passages=format_passages(context), count=QUESTION_COUNT
+        )
+        known = set(self.pseudonym_map(client)._display) | {CLIENT_PLACEHOLDER}
+        try:
+            generation = self._ask(client, "questions", messages, schema(len(context), QUESTION_COUNT), on_text, cancelled)
+            result = validate(generation.text, context, known, self._leak_check(client), QUESTION_COUNT)
+        except ModelError:
+            raise
+        accepted = result.accepted
+        fallback_evidence = [Evidence(p.note_id, p.date, p.text) for p in context]
+        questions = fill_from_bank(accepted, self._bank(themes, context), fallback_evidence, QUESTION_COUNT)
+        replaced = len(questions) - len(accepted)
+        if not result.schema_valid:
+            status = f"the model's answer was not valid JSON ({generation.stop}); all {replaced} questions come from the question bank"
+        elif replaced:
+            reasons = sorted({r for r, _ in result.rejected}) or ["too few questions"]
+            status = f"{len(accepted)} from the model; {replaced} from the question bank (model output rejected: {', '.join(reasons)})"
+        else:
+            status = "all questions from the model, each validated"
+        return QuestionSet(questions, status, result.rejected, generation)
+
+    def summary(self, note: Note, limit: int = 3) -> list[str]:
+        """Extractive summary: the note's most central sentences, in their original order (redacted)."""
+        import numpy as np
+
+        sents = sentences(note.redacted)
+        if len(sents) <= limit:
+            return sents
+        vectors = self.embedder.embed(sents)
+        centre = vectors.mean(axis=0)
+        scores = vectors @ centre
+        top = sorted(np.argsort(-scores)[:limit])
+        return [sents[i] for i in top]
+
+    def prep(self, client: Client, on_text=None, cancelled=None) -> PrepBrief:
+        notes = self.store.notes(client.id)
+        if not notes:
+            raise InputError(f"client {client.id} has no notes yet; add one with 'reflect note add'")
+        themes = self.themes(client)
+        qs = self.questions(client, themes, on_text=on_text, cancelled=cancelled)
+        return PrepBrief(client, notes[-1], self.summary(notes[-1]), themes, qs.questions, qs.status)
+
+    def followup(self, client: Client, note_id: int | None = None, on_text=None, cancelled=None) -> Followup:
+        """Follow-up questions and a recap draft for one session (the latest by default)."""
+        import json
+
+        from reflect.core.questions import fill_from_bank, format_passages, validate
+
+        notes = self.store.notes(client.id)
+        if not notes:
+            raise InputError(f"client {client.id} has no notes yet; add one with 'reflect note add'")
+        note = self.note(client, note_id) if note_id is not None else notes[-1]
+        context = self._passages(note)[:6]
+        count = 3
+        schema = {
+            "type": "object",
+            "properties": {
+                "questions": {
+                    "type": "array", "minItems": 1, "maxItems": count,
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "question": {"type": "string", "minLength": 10, "maxLength": 200},
+                            "passage": {"type": "integer", "enum": list(range(1, len(context) + 1))},
+                        },
+                        "required": ["question", "passage"],
+                    },
+                },
+                "recap": {"type": "string", "minLength": 20, "maxLength": 600},
+            },
+            "required": ["questions", "recap"],
+        }
+        messages = self.prompts.template("followup").messages(passages=format_passages(context), count=count)
+        generation = self._ask(client, "followup", messages, schema, on_text, cancelled)
+        known = set(self.pseudonym_map(client)._display) | {CLIENT_PLACEHOLDER}
+        result = validate(generation.text, context, known, self._leak_check(client), count)
+        recap = ""
+        try:
+            recap = " ".join(str(json.loads(generation.text).get("recap", "")).split())
+        except (ValueError, AttributeError):
+            pass
+        from reflect.core.redaction.gate import PLACEHOLDER_RE
+
+        if (
+            not recap or self._leak_check(client)(recap) or "http" in recap.lower()
+            or any(p not in known for p in PLACEHOLDER_RE.findall(recap))
+        ):
+            recap = " ".join(self.summary(note))
+            recap_source = "extractive (model recap rejected)"
+        else:
+            recap_source = "model"
+        themes = self.themes(client)
+        fallback_evidence = [Evidence(p.note_id, p.date, p.text) for p in context]
+        questions = fill_from_bank(result.accepted, self._bank(themes, context), fallback_evidence, count)
+        status = f"{len(result.accepted)} questions from the model, {count - len(result.accepted)} from the bank; recap: {recap_source}"
+        return Followup(note, questions, recap, status)
+
+    # audit, erasure, maintenance -----------------------------------------------------------------
+    def audit(self, client: Client | None = None) -> list[dict]:
+        names = {c.id: c for c in self.store.clients()}
+        rows = self.store.prompts(client.id if client else None)
+        for row in rows:
+            row["client"] = row.pop("client_id")
+        return rows
+
+    def forget(self, client: Client) -> None:
+        """Erase a client: store rows (notes, roster, map, prompts) and their whole index directory."""
+        index = self._indexes.pop(client.id, None)
+        if index is not None:
+            index.close()
+        with self.store.transaction():
+            self.store.delete_client(client.id)
+        # secure_delete zeroes freed pages; checkpoint so the WAL does not keep old pages either.
+        self.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.store.db.execute("VACUUM")
+        shutil.rmtree(self.paths.client_index(client.id), ignore_errors=True)
+        log.info("client %s forgotten", client.id)
+
+    def reindex(self, client: Client | None = None) -> dict[str, int]:
+        """Rebuild clients' indexes from the store (the source of truth)."""
+        counts = {}
+        for c in [client] if client else self.store.clients():
+            index = self._indexes.pop(c.id, None)
+            if index is not None:
+                index.close()
+            shutil.rmtree(self.paths.client_index(c.id), ignore_errors=True)
+            passages = [p for note in self.store.notes(c.id) for p in self._passages(note)]
+            if passages:
+                self.index(c).add(passages, self.embedder.embed([p.text for p in passages]))
+            counts[c.id] = len(passages)
+        return counts
+
+    def doctor(self) -> list[DoctorCheck]:
+        from reflect.core.models import manifest, verified
+
+        checks = []
+        for key, asset in manifest().items():
+            try:
+                path = verified(key)
+                checks.append(DoctorCheck(f"model {key}", True, f"{asset.name}: sha256 verified ({path})"))
+            except ModelError as exc:
+                checks.append(DoctorCheck(f"model {key}", False, str(exc)))
+        if self.settings.model:
+            path = Path(self.settings.model).expanduser()
+            checks.append(DoctorCheck("model (configured)", path.is_file(), f"{path}" + ("" if path.is_file() else " does not exist")))
+        checks.append(DoctorCheck("store integrity", self.store.integrity_ok(), f"{self.paths.db} (schema v{self.store.schema_version})"))
+        for c in self.store.clients():
+            expected = sum(len(self._passages(n)) for n in self.store.notes(c.id))
+            actual = self.index(c).count()
+            checks.append(DoctorCheck(f"index {c.id}", actual == expected, f"{actual} of {expected} passages indexed" + ("" if actual == expected else "; run 'reflect reindex'")))
+        mode = self.paths.root.stat().st_mode & 0o777
+        checks.append(DoctorCheck("data directory permissions", mode & 0o077 == 0, f"{oct(mode)} on {self.paths.root}"))
+        for name, why, ok in hardening.report():
+            checks.append(DoctorCheck(f"offline: {name}", ok, why))
+        checks.append(DoctorCheck("encryption at rest", None, "not yet implemented: the store is plain SQLite in a 0700 directory (see README)"))
+        return checks
+
+
+class _NoDetector:
+    """A detector that finds nothing: used to check texts against the client's map alone."""
+
+    def detect(self, text: str) -> list:
+        return []

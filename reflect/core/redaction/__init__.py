@@ -1,0 +1,1 @@
+"""The redaction gate and its detectors."""

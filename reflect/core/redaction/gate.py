@@ -1,0 +1,303 @@
+"""The redaction gate: the one place that turns a note into text the rest of reflect may see.
+
+Owns the merge of what the detector finds (Presidio, or a fake in unit tests) with what the client's
+pseudonym map already knows (the roster and every identifier seen in earlier notes), the consistent
+placeholders (``[CLIENT]``, ``[PERSON_2]``, ``[ORG_1]``), learning new identifiers into the map, a final
+leak check, and re-identification for display. Any failure inside raises ``RedactionError`` and
+nothing downstream runs (fail closed). The embedder, the index, the model, logs and caches only ever
+receive ``Redaction.redacted``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from reflect.core.domain import Entity, Redaction
+from reflect.core.errors import RedactionError
+from reflect.core.redaction.text import fold, normalise, span_back
+
+log = logging.getLogger(__name__)
+
+#: Detector entity type -> placeholder label.
+LABELS: dict[str, str] = {
+    "PERSON": "PERSON",
+    "ORGANIZATION": "ORG",
+    "ORG": "ORG",
+    "LOCATION": "LOCATION",
+    "STREET_ADDRESS": "ADDRESS",
+    "POSTCODE": "POSTCODE",
+    "EMAIL_ADDRESS": "EMAIL",
+    "PHONE_NUMBER": "PHONE",
+    "URL": "URL",
+    "IP_ADDRESS": "IP",
+    "US_SSN": "ID",
+    "UK_NINO": "ID",
+    "UK_NHS": "ID",
+    "US_PASSPORT": "ID",
+    "US_DRIVER_LICENSE": "ID",
+    "US_BANK_NUMBER": "ID",
+    "ID_NUMBER": "ID",
+    "CREDIT_CARD": "CARD",
+    "IBAN_CODE": "IBAN",
+    "AGE": "AGE",
+    "DATE_OF_BIRTH": "DATE",
+}
+
+CLIENT_PLACEHOLDER = "[CLIENT]"
+PLACEHOLDER_RE = re.compile(r"\[(?:CLIENT|[A-Z]+_\d+)\]")
+
+#: Types whose surfaces are names: later mentions are found by string match, and a multi-word
+#: person name also teaches its parts ("Raj Patel" -> "Raj", "Patel").
+NAME_TYPES = {"PERSON", "ORG", "LOCATION"}
+
+#: Common words that are also first names. As single-word aliases they match only when capitalised,
+#: so registering "Will Turner" redacts "Will" but keeps "we will".
+_NAME_WORDS = (
+    "will bill mark may june april august art pat sue hope grace faith joy rose dawn summer autumn "
+    "rich jack frank bob sunny chance miles guy hunter wade reed ray rob iris ivy holly lily jade "
+    "amber ruby pearl sky star victor major king earl duke page gay kitty penny sandy rusty dusty "
+    "cash justice honor honour love angel bird brook brooke hazel heather olive violet willow"
+).split()
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A span a detector believes is an identifier."""
+
+    type: str
+    start: int
+    end: int
+    score: float = 1.0
+
+
+class Detector(Protocol):
+    """Finds identifiers in a text. The real one is Presidio + spaCy; tests use a fake."""
+
+    def detect(self, text: str) -> list[Detection]: ...
+
+
+
+_common_words: set[str] | None = None
+
+
+def common_words() -> set[str]:
+    """English stop words (spaCy's list) plus common words that double as names."""
+    global _common_words
+    if _common_words is None:
+        try:
+            from spacy.lang.en.stop_words import STOP_WORDS
+        except ImportError:  # pragma: no cover - spaCy is a dependency
+            STOP_WORDS = set()
+        _common_words = {w.casefold() for w in STOP_WORDS} | set(_NAME_WORDS)
+    return _common_words
+
+
+@dataclass
+class PseudonymMap:
+    """One client's map from identifier surfaces (folded) to placeholders. Never leaves the machine
+    and never reaches the model; only placeholders do."""
+
+    rows: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """(type, key, surface, placeholder); ``key`` is the folded surface."""
+    new_rows: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """Rows learned since loading, to be stored with the note that taught them."""
+
+    def __post_init__(self) -> None:
+        self._by_key: dict[str, tuple[str, str]] = {}
+        self._display: dict[str, str] = {}
+        for row in self.rows:
+            self._index(row)
+        self._pattern: re.Pattern[str] | None = None
+
+    def _index(self, row: tuple[str, str, str, str]) -> None:
+        type_, key, surface, placeholder = row
+        self._by_key.setdefault(key, (type_, placeholder))
+        self._display.setdefault(placeholder, surface)
+
+    def lookup(self, key: str) -> tuple[str, str] | None:
+        return self._by_key.get(key)
+
+    def add(self, type_: str, surface: str, placeholder: str, *, key: str | None = None) -> None:
+        key = key if key is not None else fold(surface)
+        if len(key) < 2 or key in self._by_key:
+            return
+        row = (type_, key, surface, placeholder)
+        self.rows.append(row)
+        self.new_rows.append(row)
+        self._index(row)
+        self._pattern = None
+
+    def allocate(self, label: str) -> str:
+        """A fresh placeholder of this label: one more than the highest number in use."""
+        prefix = f"[{label}_"
+        used = [int(p[len(prefix) : -1]) for p in self._display if p.startswith(prefix)]
+        return f"{prefix}{max(used, default=0) + 1}]"
+
+    def learn(self, label: str, surface: str, placeholder: str) -> None:
+        """Remember an identifier, and for a multi-word person name its parts too."""
+        self.add(label, surface, placeholder)
+        if label == "PERSON":
+            parts = [p for p in re.split(r"[\s.]+", surface) if len(p) >= 2]
+            if len(parts) > 1:
+                for part in parts:
+                    self.add(label, part, placeholder)
+
+    def matcher(self) -> re.Pattern[str]:
+        """One regex over folded text matching every known key as a whole word."""
+        if self._pattern is None:
+            keys = sorted(self._by_key, key=len, reverse=True)
+            alternatives = [r"\s+".join(re.escape(part) for part in k.split()) for k in keys]
+            body = "|".join(alternatives) if alternatives else r"(?!x)x"
+            self._pattern = re.compile(rf"(?<![\w@])(?:{body})(?![\w@])")
+        return self._pattern
+
+    def reidentify(self, text: str) -> str:
+        """Put real names back for the coach's screen; unknown placeholders stay as they are."""
+        return PLACEHOLDER_RE.sub(lambda m: self._display.get(m.group(0), m.group(0)), text)
+
+    def display(self, placeholder: str) -> str | None:
+        return self._display.get(placeholder)
+
+    def copy(self) -> "PseudonymMap":
+        return PseudonymMap(rows=list(self.rows))
+
+
+class RedactionGate:
+    """Detector + pseudonym map -> redacted text. See the module docstring for the contract."""
+
+    def __init__(self, detector: Detector):
+        self.detector = detector
+
+    def redact(self, text: str, pmap: PseudonymMap) -> Redaction:
+        """Redact ``text`` for one client, learning new identifiers into ``pmap``.
+
+        Raises RedactionError on any failure; the message never contains note text.
+        """
+        try:
+            redaction = self._redact(text, pmap)
+            self._leak_check(redaction.redacted, pmap)
+            return redaction
+        except RedactionError:
+            raise
+        except Exception as exc:  # fail closed: whatever broke, nothing passes the gate
+            log.error("redaction failed: %s", type(exc).__name__)
+            raise RedactionError(
+                f"redaction failed ({type(exc).__name__}); nothing was stored, indexed or sent to the model"
+            ) from None
+
+    def _known_spans(self, text: str, pmap: PseudonymMap) -> list[tuple[int, int, str, str]]:
+        folded, index = normalise(text, fold=True)
+        common = common_words()
+        spans = []
+        for m in pmap.matcher().finditer(folded):
+            key = " ".join(m.group(0).split())
+            hit = pmap.lookup(key)
+            if hit is None:
+                continue
+            start, end = span_back(index, m.start(), m.end())
+            if " " not in key and key in common and not text[start : start + 1].isupper():
+                continue  # "will" the verb, not "Will" the person
+            spans.append((start, end, hit[0], hit[1]))
+        return spans
+
+    def _detected_spans(self, text: str) -> list[tuple[int, int, str, float]]:
+        clean, index = normalise(text, fold=False)
+        spans = []
+        for d in self.detector.detect(clean):
+            label = LABELS.get(d.type)
+            if label is None:
+                continue
+            start, end = span_back(index, d.start, d.end)
+            # A possessive belongs to the sentence, not to the name.
+            if label in NAME_TYPES:
+                m = re.search(r"['’]s?$", text[start:end])
+                if m and end - start > 3:
+                    end = start + m.start()
+            if end > start:
+                spans.append((start, end, label, d.score))
+        return spans
+
+    @staticmethod
+    def _trim_to_known(text: str, start: int, end: int, known: list[tuple[int, int]]) -> tuple[int, int]:
+        """Shrink a detected name that overlaps a known one to the known name plus adjacent capitalised
+        words: "Spoke w/ Maria" -> "Maria", but "Maria Gonzalez-Smith" keeps "-Smith"."""
+        overlaps = [(s, e) for s, e in known if s < end and e > start]
+        if not overlaps:
+            return start, end
+        core_start = min(s for s, _ in overlaps)
+        core_end = max(e for _, e in overlaps)
+        for m in reversed(list(re.finditer(r"\S+", text[start:core_start]))):
+            word = m.group(0)
+            if not word[:1].isupper() or not text[start + m.end() : core_start].strip(" -") == "":
+                break
+            core_start = start + m.start()
+        for m in re.finditer(r"[^\s-]+", text[core_end:end]):
+            word = m.group(0)
+            if not word[:1].isupper() or text[core_end : core_end + m.start()].strip(" -"):
+                break
+            core_end = core_end + m.end()
+        return core_start, core_end
+
+    def _redact(self, text: str, pmap: PseudonymMap) -> Redaction:
+        # (start, end, label, placeholder or None, priority): known identifiers win over new ones.
+        spans = [(s, e, t, p, 2) for s, e, t, p in self._known_spans(text, pmap)]
+        known = [(s, e) for s, e, _t, _p, _pr in spans]
+        for s, e, t, _score in self._detected_spans(text):
+            if t in NAME_TYPES:
+                s, e = self._trim_to_known(text, s, e, known)
+                # A name the NER found in lower case ("spoke w/") is almost always a false positive;
+                # lower-case mentions of real names are caught by the roster and the learned map.
+                if not any(ch.isupper() for ch in text[s:e]):
+                    continue
+                spans.append((s, e, t, None, 1))
+            else:
+                # Structured identifiers (e-mail, URL, phone...) outrank a name found inside them, so
+                # "maria.g@example.org" becomes one [EMAIL_1], not a [CLIENT] with a domain hanging off.
+                spans.append((s, e, t, None, 3))
+        spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+
+        # Overlapping spans merge into their union, so a partial overlap never leaves a fragment behind.
+        merged: list[list] = []
+        for start, end, label, placeholder, priority in spans:
+            if merged and start < merged[-1][1]:
+                cur = merged[-1]
+                cur[1] = max(cur[1], end)
+                if priority > cur[4] or (priority == cur[4] and cur[3] is None and placeholder):
+                    cur[2], cur[3], cur[4] = label, placeholder, priority
+                continue
+            merged.append([start, end, label, placeholder, priority])
+
+        entities: list[Entity] = []
+        out: list[str] = []
+        pos = 0
+        for start, end, label, placeholder, _priority in merged:
+            surface = text[start:end]
+            if placeholder is None:
+                key = fold(surface)
+                known = pmap.lookup(key)
+                if known:
+                    label, placeholder = known
+                else:
+                    placeholder = pmap.allocate(label)
+                    pmap.learn(label, " ".join(surface.split()), placeholder)
+            out.append(text[pos:start])
+            out.append(placeholder)
+            pos = end
+            entities.append(Entity(type=label if placeholder != CLIENT_PLACEHOLDER else "PERSON", start=start, end=end, placeholder=placeholder, text=surface))
+        out.append(text[pos:])
+        return Redaction(redacted="".join(out), entities=tuple(entities))
+
+    def _leak_check(self, redacted: str, pmap: PseudonymMap) -> None:
+        """The redacted text must not contain any multi-character identifier the map knows."""
+        for start, end, _label, _placeholder in self._known_spans(redacted, pmap):
+            if not PLACEHOLDER_RE.fullmatch(redacted[start:end]):
+                raise RedactionError("redaction left a known identifier in the text; nothing was stored")
+
+
+def client_map_rows(name: str, aliases: Iterable[str]) -> list[tuple[str, str]]:
+    """(surface, placeholder) pairs that register a client on their own map as ``[CLIENT]``."""
+    return [(name, CLIENT_PLACEHOLDER)] + [(a, CLIENT_PLACEHOLDER) for a in aliases]

@@ -1,0 +1,106 @@
+"""Presentation shared by the front ends: the prep brief as Markdown and rich renderables for the CLI
+(redaction preview, placeholders highlighted, the theme timeline, question lists). Real names are put
+back here, through the ``reid`` callable the caller passes, and only for the coach's screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from reflect.core.domain import Note, PrepBrief, Question, Redaction, Theme
+from reflect.core.redaction.gate import PLACEHOLDER_RE
+
+Reid = Callable[[str], str]
+TREND_MARK = {"new": "✦ new", "rising": "↑ rising", "steady": "→ steady", "fading": "↓ fading", "resolved": "✓ resolved"}
+
+
+def highlight_placeholders(text: str) -> Text:
+    out = Text(text)
+    for m in PLACEHOLDER_RE.finditer(text):
+        out.stylize("bold black on yellow", m.start(), m.end())
+    return out
+
+
+def redaction_preview(original: str, result: Redaction) -> Group:
+    """The original with each identifier highlighted, the table of entities, then the redacted text."""
+    marked = Text(original)
+    for e in result.entities:
+        marked.stylize("bold red underline", e.start, e.end)
+    table = Table("type", "found", "becomes", title=f"{len(result.entities)} identifiers")
+    for e in result.entities:
+        table.add_row(e.type, e.text, e.placeholder)
+    return Group(
+        Text("Original (identifiers underlined):", style="bold"), marked, Text(""), table, Text(""),
+        Text("What the index and the model see:", style="bold"), highlight_placeholders(result.redacted),
+    )
+
+
+def strip(strengths_by_note: dict[int, float], notes: list[Note]) -> Text:
+    """A heat strip: one cell per session, darker where the theme is stronger."""
+    cells = Text()
+    for note in notes:
+        s = strengths_by_note.get(note.id)
+        if s is None:
+            cells.append("·", style="dim")
+        else:
+            cells.append("█" if s >= 0.45 else "▓" if s >= 0.38 else "▒", style="cyan")
+    return cells
+
+
+def theme_timeline(client_name: str, notes: list[Note], themes: list[Theme], reid: Reid) -> Group:
+    if not themes:
+        return Group(Text(f"No recurring themes yet for {client_name} ({len(notes)} sessions): a theme recurs once it appears in two sessions."))
+    table = Table(title=f"Recurring themes · {client_name} · {len(notes)} sessions ({notes[0].date} → {notes[-1].date})")
+    table.add_column("theme")
+    table.add_column("sessions", no_wrap=True)
+    table.add_column("trend")
+    table.add_column("first → last")
+    for t in themes:
+        strengths = {s.note_id: st for s, st in zip(t.sessions, t.strengths)}
+        table.add_row(t.label, strip(strengths, notes), TREND_MARK.get(t.trend, t.trend), f"{t.sessions[0].date} → {t.sessions[-1].date}")
+    details = [Text("")]
+    for t in themes:
+        details.append(Text(f"{t.label} ({len(t.sessions)} sessions, {t.trend})", style="bold"))
+        for ev in t.evidence:
+            details.append(Text(f"  “{reid(ev.text)}” — note {ev.note_id}, {ev.date}"))
+    return Group(table, *details)
+
+
+def question_list(questions: list[Question], reid: Reid, status: str) -> Group:
+    lines = []
+    for i, q in enumerate(questions, start=1):
+        cites = ", ".join(f"note {e.note_id} ({e.date})" for e in q.evidence) or "no citation"
+        lines.append(Text.assemble((f"{i}. ", "bold"), reid(q.text), (f"  [{q.source}; {cites}]", "dim")))
+    lines.append(Text(f"model: {status}", style="dim italic"))
+    return Group(*lines)
+
+
+def brief_markdown(brief: PrepBrief, reid: Reid) -> str:
+    """The prep brief as Markdown, names restored for the coach."""
+    c = brief.client
+    out = [f"# Prep brief: {c.name}", ""]
+    if brief.last_note:
+        out += [f"## Since last session ({brief.last_note.date.isoformat()}, note {brief.last_note.id})", ""]
+        out += [f"- {reid(s)}" for s in brief.summary] + [""]
+    out += ["## Recurring themes", ""]
+    if brief.themes:
+        for t in brief.themes[:6]:
+            sessions = ", ".join(f"{s.date} (note {s.note_id})" for s in t.sessions)
+            out.append(f"- **{t.label}** — {TREND_MARK.get(t.trend, t.trend)}; sessions: {sessions}")
+            if t.evidence:
+                ev = t.evidence[0]
+                out.append(f"  - “{reid(ev.text)}” (note {ev.note_id})")
+    else:
+        out.append("- none yet (a theme recurs once it appears in two sessions)")
+    out += ["", "## Questions for the next session", ""]
+    for i, q in enumerate(brief.questions, start=1):
+        cites = ", ".join(f"note {e.note_id}, {e.date}" for e in q.evidence) or "no citation"
+        out.append(f"{i}. {reid(q.text)} _({'model' if q.source == 'model' else 'question bank'}; {cites})_")
+    if brief.questions:
+        out += ["", f"**Opening question:** {reid(brief.questions[0].text)}"]
+    out += ["", f"_Model: {brief.model_status}. Everything the model saw was redacted; `reflect audit` shows it._", ""]
+    return "\n".join(out)

