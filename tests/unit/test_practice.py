@@ -1,0 +1,126 @@
+"""The core API on fakes: what is stored, what the model is shown, fail closed, isolation, erasure."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from reflect.core.errors import InputError, NotFoundError, RedactionError
+from reflect.core.noteinput import NoteInput
+from reflect.core.redaction.fake import FakeDetector
+
+
+def note(text: str, day: int = 1) -> NoteInput:
+    return NoteInput(date(2026, 1, day), text, "test")
+
+
+def test_pipeline_stores_original_and_indexes_only_redacted(fake_practice) -> None:
+    p = fake_practice
+    c = p.add_client("Maria Gonzalez", ["Mari"])
+    p.add_person(c, "Tom Becker", role="boss")
+    [n] = p.add_notes(c, [note("Mari met tom about delegation. Call +44 20 7946 0958.")])
+    stored = p.note(c, n.id)
+    assert stored.original.startswith("Mari met tom")
+    assert stored.redacted == "[CLIENT] met [PERSON_1] about delegation. Call [PHONE_1]."
+    passages, _ = p.index(c).all()
+    assert passages and all("Mari" not in x.text and "tom" not in x.text.lower() for x in passages)
+
+
+def test_fail_closed_nothing_stored_or_indexed(fake_practice) -> None:
+    p = fake_practice
+    c = p.add_client("Maria Gonzalez")
+    p.add_notes(c, [note("first note", 1)])
+    p._detector.fail = True
+    with pytest.raises(RedactionError):
+        p.add_notes(c, [note("second canary note", 2), note("third", 3)])
+    assert [n.original for n in p.notes(c)] == ["first note"]
+    assert p.index(c).count() == 1
+    assert p.llm.prompts == []
+
+
+def test_index_failure_rolls_back_the_store(fake_practice, monkeypatch) -> None:
+    p = fake_practice
+    c = p.add_client("Maria Gonzalez")
+    index = p.index(c)
+
+    def broken(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(index, "add", broken)
+    with pytest.raises(OSError):
+        p.add_notes(c, [note("a note")])
+    assert p.notes(c) == []
+
+
+def test_questions_fall_back_to_bank_and_model_saw_only_redacted(fake_practice) -> None:
+    p = fake_practice
+    c = p.add_client("Maria Gonzalez")
+    p.add_person(c, "Tom Becker")
+    p.add_notes(c, [note("Maria wants to delegate more. Tom Becker pushes back.", 1), note("Maria delegated the deck.", 2)])
+    p.llm.outputs.append(json.dumps({"questions": [
+        {"question": "What would delegating one more decision to the team free up for [CLIENT]?", "passage": 1},
+        {"question": "Is Tom Becker fair?", "passage": 1},
+    ]}))
+    result = p.questions(c)
+    assert len(result.questions) == 5
+    assert [q.source for q in result.questions] == ["model", "bank", "bank", "bank", "bank"]
+    assert all(q.evidence for q in result.questions)
+    shown = json.dumps(p.llm.prompts)
+    assert "Maria" not in shown and "Tom" not in shown and "[CLIENT]" in shown
+    audit = p.audit(c)
+    assert len(audit) == 1 and audit[0]["purpose"] == "questions" and "Maria" not in audit[0]["prompt"]
+
+
+def test_clients_are_isolated(fake_practice) -> None:
+    p = fake_practice
+    a = p.add_client("Maria Gonzalez")
+    b = p.add_client("Kenji Watanabe")
+    p.add_notes(b, [note("Kenji's unique fact: zebra migration budget.")])
+    p.add_notes(a, [note("Maria on delegation.")])
+    results = p.search(a, "zebra migration budget", 10)
+    assert results and all("zebra" not in r.text for r in results)
+    assert p.pseudonym_map(a).lookup("kenji") is None
+
+
+def test_forget_removes_everything_for_that_client_only(fake_practice) -> None:
+    p = fake_practice
+    a = p.add_client("Maria Gonzalez")
+    b = p.add_client("Kenji Watanabe")
+    p.add_notes(a, [note("Maria note")])
+    p.add_notes(b, [note("Kenji note")])
+    p.forget(a)
+    with pytest.raises(NotFoundError):
+        p.client("maria gonzalez")
+    assert not p.paths.client_index(a.id).exists()
+    assert p.store.vault(a.id) == [] and p.store.notes(a.id) == []
+    assert len(p.notes(p.client("Kenji Watanabe"))) == 1
+
+
+def test_duplicate_and_bad_names(fake_practice) -> None:
+    p = fake_practice
+    p.add_client("Maria Gonzalez")
+    with pytest.raises(InputError, match="already exists"):
+        p.add_client("  maria   GONZALEZ ")
+    with pytest.raises(InputError, match="empty"):
+        p.add_client("   ")
+
+
+def test_reindex_rebuilds_from_store(fake_practice) -> None:
+    p = fake_practice
+    c = p.add_client("Maria Gonzalez")
+    p.add_notes(c, [note("One. Two. Three. Four.", 1), note("Five.", 2)])
+    before = p.index(c).count()
+    assert p.reindex(c) == {c.id: before}
+    assert p.index(c).count() == before
+
+
+def test_followup_recap_is_validated(fake_practice) -> None:
+    p = fake_practice
+    c = p.add_client("Maria Gonzalez")
+    p.add_notes(c, [note("Maria agreed to hand the deck to the team.", 1)])
+    p.llm.outputs.append(json.dumps({"questions": [], "recap": "Maria Gonzalez, see http://evil.example"}))
+    result = p.followup(c)
+    assert "Maria" not in result.recap and "http" not in result.recap
+    assert len(result.questions) == 3 and all(q.source == "bank" for q in result.questions)
