@@ -32,7 +32,7 @@ def schema(passage_count: int, count: int) -> dict:
         "properties": {
             "questions": {
                 "type": "array",
-                "minItems": 1,
+                "minItems": count,
                 "maxItems": count,
                 "items": {
                     "type": "object",
@@ -63,6 +63,26 @@ def near_duplicate(a: str, b: str, threshold: float = 0.7) -> bool:
     return len(wa & wb) / len(wa | wb) >= threshold
 
 
+_STOP = set("""a about above after again all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had has have
+having he her here hers herself him himself his how i if in into is it its itself just me more most my
+myself no nor not now of off on once only or other our ours out over own same she should so some such
+than that the their theirs them themselves then there these they this those through to too under until
+up very was we were what when where which while who whom why will with would you your yours yourself
+next session client think feel felt make made get got like want wants way thing things time""".split())
+
+
+def _content_words(text: str) -> set[str]:
+    words = re.findall(r"[a-z]{4,}", PLACEHOLDER_RE.sub(" ", text).lower())
+    # A crude stem (first five letters) so "delegate" meets "delegating" and "delegation".
+    return {w[:5] for w in words if w not in _STOP}
+
+
+def grounded(question: str, passage: str) -> bool:
+    """A question is about its passage when they share at least one content word (roughly stemmed)."""
+    return bool(_content_words(question) & _content_words(passage))
+
+
 @dataclass
 class Validation:
     accepted: list[Question] = field(default_factory=list)
@@ -87,7 +107,8 @@ def validate(raw: str, passages: list[Passage], known_placeholders: set[str], le
         if not isinstance(item, dict) or not isinstance(item.get("question"), str):
             result.rejected.append(("item without a question", ""))
             continue
-        text = " ".join(item["question"].split())
+        # Small models number their questions ("1. What..."): drop list markers before judging.
+        text = re.sub(r"^\s*(?:\d+\s*[.):-]|[-*•])\s*", "", " ".join(item["question"].split()))
         cited = item.get("passage")
         lower = text.lower()
         reason = None
@@ -105,10 +126,14 @@ def validate(raw: str, passages: list[Passage], known_placeholders: set[str], le
             reason = "contains brackets or links"
         elif leaks(text):
             reason = "contains an identifier"
+        elif re.search(r"\b(?:i|me|my|mine|myself)\b", lower):
+            reason = "speaks as the client, not to them"
         elif re.search(r"\b(\w+)(?:\W+\1\b){2,}", lower):
             reason = "repeats itself"
         elif any(near_duplicate(text, q.text) for q in result.accepted):
             reason = "duplicate"
+        elif not grounded(text, passages[cited - 1].text):
+            reason = "not about the passage it cites"
         if reason:
             result.rejected.append((reason, text))
             continue

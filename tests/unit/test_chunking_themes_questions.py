@@ -73,22 +73,25 @@ def q(text: str, passage: int = 1) -> dict:
 
 def test_validation_keeps_good_questions_and_names_reasons() -> None:
     raw = json.dumps({"questions": [
-        q("What would it take for [CLIENT] to hand over one decision?"),
+        q("What would it take for [CLIENT] to delegate one decision?"),
         q("Do you delegate enough?"),
         q("What does [PERSON_7] think about it?"),
         q("How is the relationship with [PERSON_1] now?", passage=9),
-        q("What would it take for [CLIENT] to hand over one decision?"),
+        q("What would it take for [CLIENT] to delegate one decision?"),
         q("How did Tom react when she pushed back?", passage=2),
         q("What what what what is this?"),
+        q("What is the most important thing you learned this year?"),
+        q("How can I delegate better?"),
     ]})
     result = validate(raw, PASSAGES, {"[CLIENT]", "[PERSON_1]"}, lambda t: "Tom" in t, 5)
     assert result.schema_valid
-    assert [x.text for x in result.accepted] == ["What would it take for [CLIENT] to hand over one decision?"]
+    assert [x.text for x in result.accepted] == ["What would it take for [CLIENT] to delegate one decision?"]
     assert result.accepted[0].evidence[0].note_id == 1
     reasons = [r for r, _ in result.rejected]
     assert reasons == [
         "not an open question", "mentions an unknown placeholder", "cites a passage that does not exist",
-        "duplicate", "contains an identifier", "repeats itself",
+        "duplicate", "contains an identifier", "repeats itself", "not about the passage it cites",
+        "speaks as the client, not to them",
     ]
 
 
