@@ -84,6 +84,17 @@ def _pattern_recognizers():
                 )
             ],
         ),
+        # Presidio's PhoneRecognizer keeps only numbers libphonenumber deems *valid*; a note may hold a
+        # mistyped or reserved number that is still identifying, so phone-shaped strings count too.
+        PatternRecognizer(
+            supported_entity="PHONE_NUMBER",
+            name="PhoneShapeRecognizer",
+            patterns=[
+                Pattern("international", r"(?<![\w+])\+\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,5}(?!\w)", 0.6),
+                Pattern("north american", r"(?<![\w-])\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}(?![\w-])", 0.5),
+                Pattern("uk national", r"(?<![\w-])0\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}(?![\w-])", 0.5),
+            ],
+        ),
         PatternRecognizer(
             supported_entity="EMAIL_ADDRESS",
             name="ObfuscatedEmailRecognizer",

@@ -1,0 +1,108 @@
+"""The whole pipeline on the real parts: Presidio + en_core_web_sm, MiniLM int8 on onnxruntime, a
+Chroma persist directory and SmolLM2-135M through llama-cpp-python."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from reflect.core.demo import load_demo, reset_demo_dir
+from reflect.core.noteinput import NoteInput
+from reflect.core.practice import Practice
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, real_detector, real_embedder):
+    root = tmp_path_factory.mktemp("demo")
+    reset_demo_dir(root)
+    practice = Practice.open(root, detector=real_detector, embedder=real_embedder)
+    load_demo(practice)
+    yield practice
+    practice.close()
+
+
+def test_demo_notes_are_redacted_with_consistent_placeholders(demo) -> None:
+    maria = demo.client("Maria Gonzalez")
+    notes = demo.notes(maria)
+    assert len(notes) == 6
+    for n in notes:
+        for name in ("Maria", "Gonzalez", "Daniel", "Okafor", "Priya", "Lucia", "Northwind", "Sam "):
+            assert name not in n.redacted, (n.id, name)
+    daniel = demo.pseudonym_map(maria).lookup("daniel okafor")[1]
+    assert sum(daniel in n.redacted for n in notes) >= 4  # "Daniel", "Dan", "Daniel Okafor": one placeholder
+
+
+def test_search_finds_the_relevant_passage(demo) -> None:
+    maria = demo.client("Maria Gonzalez")
+    results = demo.search(maria, "meeting one to one with Daniel about the budget", 3)
+    assert results[0].note_id in {n.id for n in demo.notes(maria)}
+    assert any("one to one" in r.text for r in results)
+    assert all("Daniel" not in r.text for r in results)
+
+
+def test_themes_recur_and_cite_real_notes(demo) -> None:
+    maria = demo.client("Maria Gonzalez")
+    themes = demo.themes(maria)
+    note_ids = {n.id for n in demo.notes(maria)}
+    labels = [t.label for t in themes]
+    assert "Delegation" in labels
+    for t in themes:
+        assert len(t.sessions) >= 2
+        assert {s.note_id for s in t.sessions} <= note_ids
+        assert t.evidence and all(e.note_id in note_ids for e in t.evidence)
+        assert t.trend in {"new", "rising", "steady", "fading", "resolved"}
+
+
+def test_prep_with_the_real_model_is_grounded_and_redacted(demo) -> None:
+    maria = demo.client("Maria Gonzalez")
+    streamed: list[str] = []
+    brief = demo.prep(maria, on_text=streamed.append)
+    assert streamed, "the model's output streams while it is generated"
+    note_ids = {n.id for n in demo.notes(maria)}
+    assert len(brief.questions) == 5
+    for q in brief.questions:
+        assert q.source in {"model", "bank"}
+        assert q.evidence and all(e.note_id in note_ids for e in q.evidence)
+        assert q.text.endswith("?")
+        assert "Maria" not in q.text and "Daniel" not in q.text
+    assert brief.summary and brief.last_note.id == max(note_ids)
+    prompt = demo.audit(maria)[-1]["prompt"]
+    for name in ("Maria", "Gonzalez", "Daniel", "Priya", "Sam Gonzalez", "Northwind"):
+        assert name not in prompt
+
+
+def test_canary_identifiers_never_reach_index_prompts_or_caches(tmp_path: Path, real_detector, real_embedder) -> None:
+    canaries = ["Zyxqwv Brightmoor", "zyxqwv.brightmoor@canary-mail.example", "+44 7700 900123", "Quillonby"]
+    root = tmp_path / "practice"
+    with Practice.open(root, detector=real_detector, embedder=real_embedder) as p:
+        c = p.add_client("Zyxqwv Brightmoor")
+        p.add_person(c, "Quillonby", role="employer")
+        notes = [
+            NoteInput(date(2026, 1, 1), "zyxqwv said Quillonby is draining her. Reach her at zyxqwv.brightmoor@canary-mail.example.", "t"),
+            NoteInput(date(2026, 1, 8), "ZYXQWV BRIGHTMOOR called from +44 7700 900123 about delegation and burnout at QUILLONBY.", "t"),
+        ]
+        p.add_notes(c, notes)
+        p.prep(c)
+        p.search(c, "what did Zyxqwv say about Quillonby")
+        db = sqlite3.connect(root / "reflect.db")
+        redacted = "\n".join(r[0] for r in db.execute("SELECT redacted FROM notes"))
+        prompts = "\n".join(r[0] for r in db.execute("SELECT prompt FROM prompts"))
+        db.close()
+    blobs = [redacted, prompts]
+    for f in (root / "index").rglob("*"):
+        if f.is_file():
+            blobs.append(f.read_bytes().decode("latin-1"))
+    for f in (root / "cache").rglob("*"):
+        if f.is_file():
+            blobs.append(f.read_bytes().decode("latin-1"))
+    haystack = "\n".join(blobs).lower()
+    for canary in canaries:
+        for form in {canary.lower(), canary.split()[0].lower(), canary.replace(" ", "").lower()}:
+            assert form not in haystack, form
+    assert "[client]" in redacted.lower()
