@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -287,7 +288,17 @@ class Practice:
             if len(item.text) > self.settings.max_note_chars:
                 raise InputError(f"{item.source} is longer than the limit of {self.settings.max_note_chars:,} characters")
         pmap = self.pseudonym_map(client)
-        redactions = [self.gate.redact(item.text, pmap) for item in inputs]
+        gate, embedder = self.gate, self.embedder
+        redactions: list[Redaction] = []
+        pending = []
+        # Redact note i+1 while note i's passages are embedded (onnxruntime releases the GIL). Only
+        # redacted text is submitted; if any note fails redaction, nothing below runs.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reflect-embed") as pool:
+            for item in inputs:
+                redaction = gate.redact(item.text, pmap)
+                redactions.append(redaction)
+                pending.append(pool.submit(embedder.embed, chunk(redaction.redacted)))
+            note_vectors = [f.result() for f in pending]
         t_redact = time.perf_counter()
         index = self.index(client)
         stored: list[Note] = []
@@ -299,7 +310,9 @@ class Practice:
                     note_id = self.store.add_note(client.id, item.date, item.text, redaction.redacted)
                     stored.append(Note(note_id, client.id, item.date, item.text, redaction.redacted))
                 passages = [p for note in stored for p in self._passages(note)]
-                vectors = self.embedder.embed([p.text for p in passages])
+                import numpy as np
+
+                vectors = np.concatenate(note_vectors) if passages else np.zeros((0, embedder.dimensions), np.float32)
                 t_embed = time.perf_counter()
                 added_ids = [n.id for n in stored]
                 index.add(passages, vectors)
@@ -311,7 +324,7 @@ class Practice:
                     log.error("could not remove partially indexed notes; run 'reflect reindex'")
             raise
         log.info(
-            "client %s: %d notes, %d passages; redact %.3fs, embed %.3fs, index %.3fs",
+            "client %s: %d notes, %d passages; redact+embed %.3fs, store %.3fs, index %.3fs",
             client.id, len(stored), len(passages), t_redact - started, t_embed - t_redact, time.perf_counter() - t_embed,
         )
         if progress:

@@ -121,3 +121,8 @@ def test_normalise_maps_offsets_back() -> None:
     folded, index = normalise("Gr\u00e1\u200binne X", fold=True)
     assert folded == "grainne x"
     assert span_back(index, 0, 7) == (0, 8)
+
+
+def test_a_name_learned_late_in_a_note_is_redacted_earlier_in_it_too() -> None:
+    result = RedactionGate(FakeDetector()).redact("raj was late. then Raj Patel apologised.", client_map())
+    assert result.redacted == "[PERSON_1] was late. then [PERSON_1] apologised."

@@ -178,7 +178,13 @@ class RedactionGate:
         Raises RedactionError on any failure; the message never contains note text.
         """
         try:
-            redaction = self._redact(text, pmap)
+            learned = len(pmap.rows)
+            detected = self._detected_spans(text)
+            redaction = self._redact(text, pmap, detected)
+            if len(pmap.rows) > learned:
+                # This note taught the map new identifiers ("Raj Patel" at the end); a second pass
+                # catches their earlier mentions in the same note ("raj" at the start).
+                redaction = self._redact(text, pmap, detected)
             self._leak_check(redaction.redacted, pmap)
             return redaction
         except RedactionError:
@@ -242,11 +248,11 @@ class RedactionGate:
             core_end = core_end + m.end()
         return core_start, core_end
 
-    def _redact(self, text: str, pmap: PseudonymMap) -> Redaction:
+    def _redact(self, text: str, pmap: PseudonymMap, detected: list[tuple[int, int, str, float]]) -> Redaction:
         # (start, end, label, placeholder or None, priority): known identifiers win over new ones.
         spans = [(s, e, t, p, 2) for s, e, t, p in self._known_spans(text, pmap)]
         known = [(s, e) for s, e, _t, _p, _pr in spans]
-        for s, e, t, _score in self._detected_spans(text):
+        for s, e, t, _score in detected:
             if t in NAME_TYPES:
                 s, e = self._trim_to_known(text, s, e, known)
                 # A name the NER found in lower case ("spoke w/") is almost always a false positive;
