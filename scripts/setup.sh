@@ -9,7 +9,13 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PYTHON="${PYTHON:-python3.11}"
+if [ -z "${PYTHON:-}" ]; then
+    if command -v python3.11 >/dev/null 2>&1; then PYTHON=python3.11; else PYTHON=python3; fi
+fi
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+    echo "reflect needs Python 3.11 (found: $("$PYTHON" --version 2>&1)); set PYTHON=/path/to/python3.11" >&2
+    exit 1
+fi
 extras=""
 [ "${1:-}" = "--test" ] && extras="[test]"
 

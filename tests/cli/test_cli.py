@@ -234,3 +234,23 @@ def test_prep_without_notes_is_an_error() -> None:
 
 def test_empty_search_query(maria: Path) -> None:
     assert "empty" in fails("search", MARIA, "  ")
+
+
+def test_twenty_notes_in_one_command_load_the_models_once(maria: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    created = []
+    original_init = FakeDetector.__init__
+
+    def counting_init(self, *a, **k):
+        created.append(self)
+        original_init(self, *a, **k)
+
+    monkeypatch.setattr(FakeDetector, "__init__", counting_init)
+    files = []
+    for day in range(1, 21):
+        f = maria / f"2026-12-{day:02d}.md"
+        f.write_text(f"Session {day}: Mari worked on delegation with Tom.")
+        files.append(str(f))
+    out = json.loads(ok("note", "add", MARIA, *files, "--json").stdout)
+    assert len(out["notes"]) == 20
+    assert len(created) == 1
+    assert created[0].calls == 20  # one detector, one pass per note
