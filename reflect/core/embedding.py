@@ -45,6 +45,8 @@ class MiniLMEmbedder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # Idle worker threads must sleep, not spin: redaction runs beside embedding on the same cores.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(
             str(verified("embedding")), sess_options=options, providers=["CPUExecutionProvider"]
         )

@@ -126,3 +126,17 @@ def test_normalise_maps_offsets_back() -> None:
 def test_a_name_learned_late_in_a_note_is_redacted_earlier_in_it_too() -> None:
     result = RedactionGate(FakeDetector()).redact("raj was late. then Raj Patel apologised.", client_map())
     assert result.redacted == "[PERSON_1] was late. then [PERSON_1] apologised."
+
+
+@pytest.mark.parametrize("text", ["Plain ASCII, Mixed Case.", "Caf\u00e9 \u00c9LAN stra\u00dfe Ma\u200bria \u2014 ok", "", "\u00ad"])
+def test_fast_and_slow_normalise_paths_agree(text: str) -> None:
+    import unicodedata
+
+    folded, index = normalise(text, fold=True)
+    assert len(index) == len(folded) + 1 and index[-1] == len(text)
+    expected = "".join(
+        "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)).casefold()
+        for ch in text
+        if unicodedata.category(ch) != "Cf"
+    )
+    assert folded == expected
