@@ -564,6 +564,21 @@ def demo(
 
 
 def main() -> None:
-    """Entry point of the ``reflect`` command."""
+    """Entry point of the ``reflect`` command.
+
+    An unexpected exception is reported as one line naming its type: its message or traceback could
+    quote a note. ``REFLECT_DEBUG=1`` shows the traceback (on your own screen only).
+    """
     hardening.apply()
-    app()
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for privacy
+        import os
+
+        if os.environ.get("REFLECT_DEBUG") == "1":
+            raise
+        sys.stderr.write(
+            f"reflect: error: unexpected {type(exc).__name__}; nothing partial was stored. "
+            "Run again with REFLECT_DEBUG=1 to see details.\n"
+        )
+        sys.exit(70)

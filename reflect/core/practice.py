@@ -113,7 +113,10 @@ class Practice:
     def open(cls, data_dir: Path | None = None, settings: Settings | None = None, **components) -> "Practice":
         """Open (and on first use create) a practice, taking the single-writer lock."""
         paths = DataPaths((data_dir or default_data_dir()).expanduser().resolve())
-        paths.ensure()
+        try:
+            paths.ensure()
+        except OSError as exc:
+            raise InputError(f"data directory {paths.root} cannot be used: {exc.strerror}") from None
         hardening.apply(str(paths.cache))
         settings = settings or Settings.load(paths.config)
         practice = cls(paths, settings, **components)
@@ -548,7 +551,6 @@ class Practice:
 
     # audit, erasure, maintenance -----------------------------------------------------------------
     def audit(self, client: Client | None = None) -> list[dict]:
-        names = {c.id: c for c in self.store.clients()}
         rows = self.store.prompts(client.id if client else None)
         for row in rows:
             row["client"] = row.pop("client_id")

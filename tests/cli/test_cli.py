@@ -254,3 +254,22 @@ def test_twenty_notes_in_one_command_load_the_models_once(maria: Path, monkeypat
     assert len(out["notes"]) == 20
     assert len(created) == 1
     assert created[0].calls == 20  # one detector, one pass per note
+
+
+def test_data_dir_that_is_a_file_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv("REFLECT_HOME", str(blocker))
+    assert "cannot be used" in fails("client", "list", code=2)
+
+
+def test_unexpected_errors_are_one_line_without_their_message(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    def boom(*a, **k):
+        raise RuntimeError("note text canary Zyxwv")
+
+    monkeypatch.setattr(cli, "app", boom)
+    with pytest.raises(SystemExit) as info:
+        cli.main()
+    assert info.value.code == 70
+    err = capsys.readouterr().err
+    assert "Zyxwv" not in err and "RuntimeError" in err and len(err.strip().splitlines()) == 1

@@ -1,0 +1,164 @@
+"""Redaction quality on outside data: the presidio-research synthetic set and the SMARTSpan coaching
+notes (already anonymised: every detection there is a false positive).
+
+Run:  .venv/bin/python benchmarks/redaction.py [--limit N]
+Skips cleanly when ../shared/datasets is absent. Writes benchmarks/results/redaction.json.
+
+Scoring follows presidio-research's type-agnostic, token-level evaluation: a token is PII when a gold
+span covers it, predicted PII when a redacted entity overlaps it; recall, precision and F2 over tokens.
+Gold types reflect does not try to redact are reported as unsupported (their tokens are left out of the
+headline figures and counted separately), never silently dropped:
+DATE_TIME (session dates are coaching content), TITLE (Mr, Dr) and NRP (nationality, religion).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATASETS = HERE.parent.parent / "shared" / "datasets"
+
+UNSUPPORTED = {"DATE_TIME", "TITLE", "NRP"}
+TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def tokens(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in TOKEN.finditer(text)]
+
+
+def covered(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(s < span[1] and e > span[0] for s, e in spans)
+
+
+def score_synth(gate_factory, limit: int | None) -> dict:
+    from reflect.core.redaction.gate import PseudonymMap
+
+    data = json.loads((DATASETS / "presidio-synth" / "synth_dataset_v2.json").read_text())
+    if limit:
+        data = data[:limit]
+    gate = gate_factory()
+    tp = fp = fn = 0
+    unsupported_tokens = Counter()
+    per_type = defaultdict(lambda: [0, 0])  # type -> [tokens caught, tokens]
+    leaks = Counter()
+    per_type_spans = defaultdict(lambda: [0, 0])  # type -> [spans fully redacted, spans]
+    t0 = time.perf_counter()
+    for row in data:
+        text = row["full_text"]
+        result = gate.redact(text, PseudonymMap())  # a fresh map: no roster help on outside data
+        predicted = [(e.start, e.end) for e in result.entities]
+        gold_supported = [(s["start_position"], s["end_position"]) for s in row["spans"] if s["entity_type"] not in UNSUPPORTED]
+        gold_unsupported = [(s["start_position"], s["end_position"]) for s in row["spans"] if s["entity_type"] in UNSUPPORTED]
+        for tok in tokens(text):
+            if text[tok[0] : tok[1]] in {",", ".", "\n"}:
+                continue
+            gold = covered(tok, gold_supported)
+            pred = covered(tok, predicted)
+            if covered(tok, gold_unsupported) and not gold:
+                unsupported_tokens["caught" if pred else "missed"] += 1
+                continue
+            if gold and pred:
+                tp += 1
+            elif gold:
+                fn += 1
+            elif pred:
+                fp += 1
+        for span in row["spans"]:
+            toks = [t for t in tokens(text) if covered(t, [(span["start_position"], span["end_position"])])]
+            caught = sum(covered(t, predicted) for t in toks)
+            per_type[span["entity_type"]][0] += caught
+            per_type[span["entity_type"]][1] += len(toks)
+            whole = all(covered(t, predicted) for t in toks)
+            per_type_spans[span["entity_type"]][0] += whole
+            per_type_spans[span["entity_type"]][1] += 1
+            # A verbatim leak: the gold value (or a 4+ character word of it) survives in the redacted text.
+            if span["entity_type"] not in UNSUPPORTED:
+                words = [w for w in re.findall(r"\w{4,}", span["entity_value"]) if not w.isdigit() or len(w) >= 4]
+                if span["entity_value"] in result.redacted or any(re.search(rf"\b{re.escape(w)}\b", result.redacted) for w in words):
+                    leaks[span["entity_type"]] += 1
+    elapsed = time.perf_counter() - t0
+    recall = tp / max(1, tp + fn)
+    precision = tp / max(1, tp + fp)
+    f2 = 5 * precision * recall / max(1e-9, 4 * precision + recall)
+    return {
+        "sentences": len(data),
+        "recall": recall, "precision": precision, "f2": f2,
+        "per_type_token_recall": {k: v[0] / v[1] for k, v in sorted(per_type.items()) if v[1]},
+        "per_type_span_recall": {k: v[0] / v[1] for k, v in sorted(per_type_spans.items()) if v[1]},
+        "spans_with_verbatim_leak": dict(leaks),
+        "unsupported_tokens": dict(unsupported_tokens),
+        "ms_per_sentence": 1000 * elapsed / len(data),
+    }
+
+
+def score_smartspan(gate_factory) -> dict:
+    from reflect.core.redaction.gate import PseudonymMap
+
+    path = DATASETS / "smartspan" / "goals_all.json"
+    data = json.loads(path.read_text())
+    notes = data if isinstance(data, list) else list(data.values())
+    texts = [n.get("text") or n.get("note") or n.get("session_note") or "" for n in notes if isinstance(n, dict)]
+    texts = [t for t in texts if t.strip()]
+    gate = gate_factory()
+    entities = Counter()
+    chars_kept = chars_total = 0
+    examples = []
+    for text in texts:
+        result = gate.redact(text, PseudonymMap())
+        for e in result.entities:
+            entities[e.type] += 1
+            if len(examples) < 15:
+                examples.append(f"{e.type}: {text[e.start:e.end]!r}")
+        removed = sum(e.end - e.start for e in result.entities)
+        chars_total += len(text)
+        chars_kept += len(text) - removed
+    return {
+        "notes": len(texts),
+        "detections_per_note": sum(entities.values()) / max(1, len(texts)),
+        "detections_by_type": dict(entities),
+        "content_kept": chars_kept / max(1, chars_total),
+        "examples": examples,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--limit", type=int, default=None)
+    args = parser.parse_args()
+    if not DATASETS.is_dir():
+        print(f"skipped: {DATASETS} is absent (the outside datasets are not shipped with reflect)")
+        return
+    sys.path.insert(0, str(HERE.parent))
+    from reflect.core import hardening
+
+    hardening.apply()
+    from reflect.core.redaction.gate import RedactionGate
+    from reflect.core.redaction.presidio import PresidioDetector
+
+    detector = PresidioDetector()
+    factory = lambda: RedactionGate(detector)  # noqa: E731
+    results = {"synth": score_synth(factory, args.limit)}
+    if (DATASETS / "smartspan").is_dir():
+        results["smartspan"] = score_smartspan(factory)
+    (HERE / "results" / "redaction.json").write_text(json.dumps(results, indent=2))
+    s = results["synth"]
+    print(f"presidio-synth ({s['sentences']} sentences): recall {s['recall']:.3f}, precision {s['precision']:.3f}, F2 {s['f2']:.3f}, {s['ms_per_sentence']:.1f} ms/sentence")
+    print("per-type span recall:", {k: round(v, 2) for k, v in s["per_type_span_recall"].items()})
+    print("spans with a verbatim leak:", s["spans_with_verbatim_leak"])
+    print("unsupported-type tokens:", s["unsupported_tokens"])
+    if "smartspan" in results:
+        m = results["smartspan"]
+        print(f"smartspan ({m['notes']} notes): {m['detections_per_note']:.2f} detections/note, content kept {m['content_kept']:.3f}")
+        print("by type:", m["detections_by_type"])
+        print("\n".join(m["examples"]))
+
+
+if __name__ == "__main__":
+    main()
