@@ -277,6 +277,7 @@ class RedactionGate:
                 continue
             merged.append([start, end, label, placeholder, priority])
 
+        merged = self._join_address_blocks(text, merged)
         entities: list[Entity] = []
         out: list[str] = []
         pos = 0
@@ -296,6 +297,25 @@ class RedactionGate:
             entities.append(Entity(type=label if placeholder != CLIENT_PLACEHOLDER else "PERSON", start=start, end=end, placeholder=placeholder, text=surface))
         out.append(text[pos:])
         return Redaction(redacted="".join(out), entities=tuple(entities))
+
+    @staticmethod
+    def _join_address_blocks(text: str, merged: list[list]) -> list[list]:
+        """An address written over several lines ("12 Elm Road,\nLeeds\nLS1 4AP") becomes one
+        [ADDRESS_n]: spans that follow an address with only spaces, commas or line breaks between
+        them join it, so no town or postcode is left dangling."""
+        out: list[list] = []
+        for span in merged:
+            if (
+                out
+                and out[-1][2] == "ADDRESS"
+                and span[2] in {"ADDRESS", "LOCATION", "POSTCODE", "ORG", "PERSON"}
+                and span[4] != 2  # a known person keeps their own placeholder
+                and re.fullmatch(r"[\s,]{0,6}", text[out[-1][1] : span[0]])
+            ):
+                out[-1][1] = span[1]
+                continue
+            out.append(span)
+        return out
 
     def _leak_check(self, redacted: str, pmap: PseudonymMap) -> None:
         """The redacted text must not contain any multi-character identifier the map knows."""

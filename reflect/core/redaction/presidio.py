@@ -11,6 +11,7 @@ logging stays off: it would write note tokens to a logger.
 from __future__ import annotations
 
 import logging
+import re
 
 from reflect.core.errors import ModelError
 from reflect.core.redaction.gate import Detection
@@ -29,6 +30,16 @@ CONTENT_ALLOW_LIST = [
     "KPIs", "P&L", "Board", "the Board", "ExCo", "SLT", "ELT", "360", "GROW", "Q1", "Q2", "Q3", "Q4", "EMEA",
     "APAC", "LinkedIn", "Zoom", "Teams", "Slack", "Impostor", "Burnout", "MBTI", "DISC",
 ]
+
+
+STREET_WORDS = (
+    "street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|way|close|court|ct|place|pl|terrace|"
+    "crescent|square|sq|highway|hwy|parkway|pkwy|row|walk|gardens|grove|mews|circle|cir|trail"
+)
+STREET_ENDINGS = "strasse|straße|str|gasse|weg|platz|allee|katu|tie|vej|gade|gatan|vägen|gata|veien|straat|laan|utca|út|tér|ulica"
+STREET_PREFIXES = "rue|via|viale|calle|avenida|avda|rua|plaza|piazza|trg|ulica|ul|carrer|strada"
+# Characters of one address segment: no sentence or segment punctuation, and not running into a clause.
+_SEGMENT = r"(?:(?!\s(?i:with|and|but|because|since|when|where|who|for|to|from|so|about|after|before|until)\b)[^,.;!?\n])*"
 
 
 def _pattern_recognizers():
@@ -51,13 +62,31 @@ def _pattern_recognizers():
             supported_entity="STREET_ADDRESS",
             name="StreetAddressRecognizer",
             patterns=[
+                Pattern("number + street", rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][\w'’.-]*\s+){{0,4}}(?i:{STREET_WORDS})\b\.?", 0.7),
+                Pattern("street + number", rf"\b[\w'’-]*(?i:{STREET_ENDINGS})\s+\d{{1,5}}[A-Za-z]?\b", 0.6),
+                Pattern("prefix street", rf"\b(?i:{STREET_PREFIXES})\.?\s+(?:[\w'’-]+\s+){{0,4}}\d{{1,5}}[A-Za-z]?\b", 0.6),
+                Pattern("number name number", r"\b\d{2,6}\s+[A-Z][\w'’-]+(?:\s+[\w'’-]+){0,3}\s+\d{1,5}\b", 0.55),
+                Pattern("place + postal code line", r"^[ \t]*,?[ \t]*[A-Z][\w'’. -]{2,30}[ \t]+(?!(?:19|20)\d\d\b)\d{4,6}[ \t]*$", 0.5),
+                Pattern("military", r"\b(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{3,5}(?:\s+(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5})?", 0.7),
+                Pattern("unit", r"\b(?i:apt|apartment|suite|ste|unit|flat|floor|fl)\.?\s*#?\s*\d{1,5}[A-Za-z]?\b", 0.5),
+                Pattern("po box", r"\b(?i:p\.?\s?o\.?\s?box)\s*\d{1,6}\b", 0.7),
+            ],
+            global_regex_flags=re.MULTILINE,
+        ),
+        PatternRecognizer(
+            supported_entity="STREET_ADDRESS",
+            name="AddressAfterCueRecognizer",
+            patterns=[
                 Pattern(
-                    "number + street",
-                    r"\b\d{1,5}[A-Za-z]?\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Close|Court|Ct|Place|Pl|Terrace|Crescent|Square|Sq)\b\.?",
-                    0.7,
+                    "address after a cue",
+                    # After "address is", "lives at"...: comma-separated segments, the first holding a
+                    # digit, each stopping before a clause word ("12 Elm Road | with her kids").
+                    rf"(?<=\b(?i:address(?:\s+is|:)|lives?\s+(?:at|on)|living\s+(?:at|on)|located\s+at|meet\s+(?:me|us)\s+at|corner\s+of|drops?\s+you\s+off\s+at|moved\s+to|resides?\s+at|ship(?:ped)?\s+to|mail(?:ed)?\s+to|office\s+is\s+at)\s+)"
+                    rf"{_SEGMENT}\d{_SEGMENT}(?:\s*[,\n]\s*[\w]{_SEGMENT}){{0,4}}",
+                    0.6,
                 )
             ],
-            global_regex_flags=0,
+            global_regex_flags=re.MULTILINE,
         ),
         PatternRecognizer(
             supported_entity="AGE",
@@ -96,6 +125,24 @@ def _pattern_recognizers():
             ],
         ),
         PatternRecognizer(
+            supported_entity="PHONE_NUMBER",
+            name="PhoneInContextRecognizer",
+            patterns=[
+                Pattern(
+                    "digit groups",
+                    r"(?<![\w-])(?!\d{4}-\d{2}-\d{2}\b)(?:\(\d{1,4}\)\s?)?\d{2,4}(?:[\s.-]\d{2,4}){1,4}(?![\w-])",
+                    0.2,
+                )
+            ],
+            context=["phone", "tel", "telephone", "mobile", "cell", "call", "text", "fax", "office", "number", "reach", "ring", "whatsapp", "contact"],
+        ),
+        PatternRecognizer(
+            supported_entity="ID_NUMBER",
+            name="LongNumberRecognizer",
+            # Twelve or more digits (grouped or not) in a coaching note are an account, card or id.
+            patterns=[Pattern("long number", r"(?<![\w-])\d(?:[ -]?\d){11,22}(?![\w-])", 0.5)],
+        ),
+        PatternRecognizer(
             supported_entity="EMAIL_ADDRESS",
             name="ObfuscatedEmailRecognizer",
             patterns=[
@@ -122,6 +169,24 @@ def _register_lower_lemma() -> str:
             return doc
 
     return name
+
+
+_SHOUTED = re.compile(r"\b[^\W\d_]{4,}\b")
+
+
+def restore_case(text: str) -> str:
+    """Title-case ALL-CAPS words of four or more letters ("MARIA", "ESPOO") so the NER, which misses
+    shouted names, sees them. Same length, so every offset still points into the original text.
+    Acronyms of up to three letters (CEO, HR, NHS) are left alone."""
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if not word.isupper():
+            return word
+        titled = word.title()
+        return titled if len(titled) == len(word) else word
+
+    return _SHOUTED.sub(fix, text)
 
 
 class PresidioDetector:
@@ -174,7 +239,7 @@ class PresidioDetector:
 
     def detect(self, text: str) -> list[Detection]:
         results = self.analyzer.analyze(
-            text=text, language="en", entities=self.entities, score_threshold=self.threshold,
+            text=restore_case(text), language="en", entities=self.entities, score_threshold=self.threshold,
             allow_list=CONTENT_ALLOW_LIST,
         )
         return [Detection(r.entity_type, r.start, r.end, float(r.score)) for r in results]
