@@ -1,8 +1,9 @@
-"""Redaction quality on outside data: the presidio-research synthetic set and the SMARTSpan coaching
-notes (already anonymised: every detection there is a false positive).
+"""Redaction quality: reflect's own coaching-notes set (benchmarks/data/coaching_notes.json, client
+histories with rosters), the presidio-research synthetic set and the SMARTSpan coaching notes (already
+anonymised: every detection there is a false positive).
 
 Run:  .venv/bin/python benchmarks/redaction.py [--limit N]
-Skips cleanly when ../shared/datasets is absent. Writes benchmarks/results/redaction.json.
+The outside sets are skipped cleanly when ../shared/datasets is absent. Writes benchmarks/results/redaction.json.
 
 Scoring follows presidio-research's type-agnostic, token-level evaluation: a token is PII when a gold
 span covers it, predicted PII when a redacted entity overlaps it; recall, precision and F2 over tokens.
@@ -128,13 +129,67 @@ def score_smartspan(gate_factory) -> dict:
     }
 
 
+DIRECT = {"PERSON", "ORG", "EMAIL", "PHONE", "ADDRESS", "POSTCODE", "ID", "URL", "CARD"}
+
+
+def score_coaching(gate_factory, path: Path) -> dict:
+    """The coaching-notes set (benchmarks/data/coaching_notes.json): each client's roster registered
+    as a coach would, notes redacted in date order so the pseudonym map learns. An identifier leaks when
+    any of its word pieces is not covered by a redacted entity."""
+    from reflect.core.redaction.gate import CLIENT_PLACEHOLDER, PseudonymMap
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    gate = gate_factory()
+    total = Counter()
+    leaked = Counter()
+    leak_examples: list[str] = []
+    content_kept = content_total = 0
+    notes = 0
+    t0 = time.perf_counter()
+    for client in data["clients"]:
+        pmap = PseudonymMap()
+        pmap.register("PERSON", client["name"], client["aliases"], placeholder=CLIENT_PLACEHOLDER)
+        for person in client["roster"]:
+            pmap.register("ORG" if person["role"] == "employer" else "PERSON", person["name"])
+        for note in client["notes"]:
+            notes += 1
+            text = note["text"]
+            result = gate.redact(text, pmap)
+            predicted = [(e.start, e.end) for e in result.entities]
+            gold = [(i["start"], i["end"]) for i in note["identifiers"]]
+            for ident in note["identifiers"]:
+                key = (ident["type"], "roster" if ident["on_roster"] else "other")
+                total[key] += 1
+                pieces = [(ident["start"] + m.start(), ident["start"] + m.end()) for m in re.finditer(r"\w{2,}", ident["text"])]
+                if any(not covered(piece, predicted) for piece in pieces):
+                    leaked[key] += 1
+                    if len(leak_examples) < 25 and ident["type"] in DIRECT:
+                        leak_examples.append(f"{ident['type']} ({key[1]}): {ident['text']!r}")
+            for tok in tokens(text):
+                if covered(tok, gold) or not re.match(r"\w", text[tok[0]:tok[1]]):
+                    continue
+                content_total += 1
+                content_kept += not covered(tok, predicted)
+    elapsed = time.perf_counter() - t0
+    direct_total = sum(v for (t, _), v in total.items() if t in DIRECT)
+    direct_leaked = sum(v for (t, _), v in leaked.items() if t in DIRECT)
+    return {
+        "clients": len(data["clients"]), "notes": notes,
+        "identifiers": sum(total.values()),
+        "direct_identifiers": direct_total, "direct_leaked": direct_leaked,
+        "leaked_by_type": {f"{t}/{r}": f"{leaked[(t, r)]}/{n}" for (t, r), n in sorted(total.items())},
+        "content_kept": content_kept / max(1, content_total),
+        "leak_examples": leak_examples,
+        "ms_per_note": 1000 * elapsed / max(1, notes),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--limit", type=int, default=None, help="only the first N synthetic sentences")
+    parser.add_argument("--coaching", type=Path, default=HERE / "data" / "coaching_notes.json",
+                        help="a coaching-notes set (benchmarks/coaching_set.py --seed N --out F makes a held-out one)")
     args = parser.parse_args()
-    if not DATASETS.is_dir():
-        print(f"skipped: {DATASETS} is absent (the outside datasets are not shipped with reflect)")
-        return
     sys.path.insert(0, str(HERE.parent))
     from reflect.core import hardening
 
@@ -144,20 +199,28 @@ def main() -> None:
 
     detector = PresidioDetector()
     factory = lambda: RedactionGate(detector)  # noqa: E731
-    results = {"synth": score_synth(factory, args.limit)}
-    if (DATASETS / "smartspan").is_dir():
-        results["smartspan"] = score_smartspan(factory)
+    results = {"coaching": score_coaching(factory, args.coaching)}
+    c = results["coaching"]
+    print(f"coaching set ({c['clients']} clients, {c['notes']} notes, {c['identifiers']} identifiers): "
+          f"direct identifiers leaked {c['direct_leaked']} of {c['direct_identifiers']}; content kept {c['content_kept']:.3f}; {c['ms_per_note']:.1f} ms/note")
+    print("leaked by type (roster = registered by the coach):", c["leaked_by_type"])
+    print("\n".join(c["leak_examples"]))
+    if not DATASETS.is_dir():
+        print(f"outside sets skipped: {DATASETS} is absent (they are not shipped with reflect)")
+    else:
+        results["synth"] = score_synth(factory, args.limit)
+        s = results["synth"]
+        print(f"presidio-synth ({s['sentences']} sentences): recall {s['recall']:.3f}, precision {s['precision']:.3f}, F2 {s['f2']:.3f}, {s['ms_per_sentence']:.1f} ms/sentence")
+        print("per-type span recall:", {k: round(v, 2) for k, v in s["per_type_span_recall"].items()})
+        print("spans with a verbatim leak:", s["spans_with_verbatim_leak"])
+        print("unsupported-type tokens:", s["unsupported_tokens"])
+        if (DATASETS / "smartspan").is_dir():
+            results["smartspan"] = score_smartspan(factory)
+            m = results["smartspan"]
+            print(f"smartspan ({m['notes']} notes): {m['detections_per_note']:.2f} detections/note, content kept {m['content_kept']:.3f}")
+            print("by type:", m["detections_by_type"])
+            print("\n".join(m["examples"]))
     (HERE / "results" / "redaction.json").write_text(json.dumps(results, indent=2))
-    s = results["synth"]
-    print(f"presidio-synth ({s['sentences']} sentences): recall {s['recall']:.3f}, precision {s['precision']:.3f}, F2 {s['f2']:.3f}, {s['ms_per_sentence']:.1f} ms/sentence")
-    print("per-type span recall:", {k: round(v, 2) for k, v in s["per_type_span_recall"].items()})
-    print("spans with a verbatim leak:", s["spans_with_verbatim_leak"])
-    print("unsupported-type tokens:", s["unsupported_tokens"])
-    if "smartspan" in results:
-        m = results["smartspan"]
-        print(f"smartspan ({m['notes']} notes): {m['detections_per_note']:.2f} detections/note, content kept {m['content_kept']:.3f}")
-        print("by type:", m["detections_by_type"])
-        print("\n".join(m["examples"]))
 
 
 if __name__ == "__main__":

@@ -177,7 +177,9 @@ def person_add(
     with _practice() as practice:
         c = practice.client(client)
         person = practice.add_person(c, name, alias, role)
-        placeholder = practice.pseudonym_map(c).lookup(" ".join(person.name.split()).casefold())
+        from reflect.core.redaction.text import fold
+
+        placeholder = practice.pseudonym_map(c).lookup(fold(person.name))
     if as_json:
         _print_json({"id": person.id, "client": c.id, "name": person.name, "aliases": list(person.aliases), "role": person.role,
                      "placeholder": placeholder[1] if placeholder else None})

@@ -10,3 +10,10 @@ importing the core is cheap. Five lines drive the whole pipeline from a script::
         practice.add_notes(client, [("2026-11-02", "Maria wants to delegate more...")])
         print(practice.prep(client).render_markdown())
 """
+
+# Whatever imports the core (the CLI, the TUI, a script, a benchmark) gets the offline hardening before
+# any model library can initialise: Presidio's e-mail recognizer would otherwise fetch the Public
+# Suffix List, onnxruntime would start its telemetry thread.
+from reflect.core import hardening as _hardening  # noqa: E402
+
+_hardening.apply()

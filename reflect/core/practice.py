@@ -30,7 +30,7 @@ from reflect.core.errors import InputError, ModelError, NotFoundError, StoreInUs
 from reflect.core.noteinput import NoteInput
 from reflect.core.prompts import PromptLibrary
 from reflect.core.redaction.gate import CLIENT_PLACEHOLDER, Detector, PseudonymMap, RedactionGate
-from reflect.core.store import Store, name_key
+from reflect.core.store import Store
 from reflect.paths import DataPaths, default_data_dir
 from reflect.settings import Settings
 
@@ -220,11 +220,7 @@ class Practice:
         with self.store.transaction():
             client = self.store.add_client(name, aliases)
             pmap = PseudonymMap(rows=[])
-            pmap.add("PERSON", name, CLIENT_PLACEHOLDER)
-            for part in name.split():
-                pmap.add("PERSON", part, CLIENT_PLACEHOLDER)
-            for alias in aliases:
-                pmap.add("PERSON", alias, CLIENT_PLACEHOLDER)
+            pmap.register("PERSON", name, aliases, placeholder=CLIENT_PLACEHOLDER)
             self.store.add_vault_entries(client.id, pmap.new_rows)
         log.info("client %s added", client.id)
         return client
@@ -249,13 +245,9 @@ class Practice:
         aliases = [self._check_name(a, "alias") for a in aliases]
         kind = "ORG" if role and role.strip().lower() in {"employer", "organisation", "organization", "company", "org"} else "PERSON"
         pmap = self.pseudonym_map(client)
-        known = pmap.lookup(name_key(name))
         with self.store.transaction():
             person = self.store.add_person(client.id, name, aliases, role, kind)
-            placeholder = known[1] if known else pmap.allocate(kind)
-            pmap.learn(kind, name, placeholder)
-            for alias in aliases:
-                pmap.add(kind, alias, placeholder)
+            pmap.register(kind, name, aliases)
             self.store.add_vault_entries(client.id, pmap.new_rows)
         log.info("person %s added for client %s", person.id, client.id)
         return person

@@ -64,6 +64,11 @@ MIGRATIONS: list[str] = [
         prompt TEXT NOT NULL
     );
     """,
+    # v2: where a map entry came from (the coach's roster, or learned from a note): roster names are
+    # matched in every case, learned common words only when capitalised.
+    """
+    ALTER TABLE vault ADD COLUMN origin TEXT NOT NULL DEFAULT 'learned';
+    """,
 ]
 
 
@@ -186,16 +191,16 @@ class Store:
         return int(self.db.execute("SELECT COUNT(*) FROM notes WHERE client_id = ?", (client_id,)).fetchone()[0])
 
     # pseudonym map -----------------------------------------------------------------------------
-    def vault(self, client_id: str) -> list[tuple[str, str, str, str]]:
-        """(type, key, surface, placeholder) rows of one client's map."""
+    def vault(self, client_id: str) -> list[tuple[str, str, str, str, str]]:
+        """(type, key, surface, placeholder, origin) rows of one client's map."""
         return [
-            (r["type"], r["key"], r["surface"], r["placeholder"])
+            (r["type"], r["key"], r["surface"], r["placeholder"], r["origin"])
             for r in self.db.execute("SELECT * FROM vault WHERE client_id = ? ORDER BY rowid", (client_id,))
         ]
 
-    def add_vault_entries(self, client_id: str, rows: Iterable[tuple[str, str, str, str]]) -> None:
+    def add_vault_entries(self, client_id: str, rows: Iterable[tuple[str, str, str, str, str]]) -> None:
         self.db.executemany(
-            "INSERT OR IGNORE INTO vault (client_id, type, key, surface, placeholder) VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO vault (client_id, type, key, surface, placeholder, origin) VALUES (?, ?, ?, ?, ?, ?)",
             [(client_id, *row) for row in rows],
         )
 

@@ -140,3 +140,10 @@ def test_help_loads_no_model_library() -> None:
     )
     assert "reflect.cli" in loaded
     assert not [m for m in HEAVY if m in loaded]
+
+
+def test_importing_the_core_applies_the_offline_hardening() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "ORT_DISABLE_TELEMETRY", "HF_HUB_OFFLINE"}}
+    code = "import os, reflect.core.embedding; print(repr(os.environ.get('TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS')), os.environ.get('ORT_DISABLE_TELEMETRY'), os.environ.get('HF_HUB_OFFLINE'))"
+    out = subprocess.run([PY, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["''", "1", "1"]

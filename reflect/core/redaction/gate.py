@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from reflect.core.domain import Entity, Redaction
 from reflect.core.errors import RedactionError
@@ -84,6 +84,21 @@ class Detector(Protocol):
 _common_words: set[str] | None = None
 
 
+_stop_words: set[str] | None = None
+
+
+def stop_words() -> set[str]:
+    """spaCy's English stop words (function words: "will", "may", "am")."""
+    global _stop_words
+    if _stop_words is None:
+        try:
+            from spacy.lang.en.stop_words import STOP_WORDS
+        except ImportError:  # pragma: no cover - spaCy is a dependency
+            STOP_WORDS = set()
+        _stop_words = {w.casefold() for w in STOP_WORDS}
+    return _stop_words
+
+
 def common_words() -> set[str]:
     """English stop words (spaCy's list) plus common words that double as names."""
     global _common_words
@@ -96,36 +111,53 @@ def common_words() -> set[str]:
     return _common_words
 
 
+class MapEntry(NamedTuple):
+    """One row of a client's pseudonym map."""
+
+    type: str
+    key: str
+    """The folded surface form: what matching compares."""
+    surface: str
+    placeholder: str
+    origin: str = "learned"
+    """"roster" (registered by the coach: matched in every case) or "learned" (found by the detector:
+    a single word that is also a common English word is matched only when capitalised)."""
+
+
 @dataclass
 class PseudonymMap:
     """One client's map from identifier surfaces (folded) to placeholders. Never leaves the machine
     and never reaches the model; only placeholders do."""
 
-    rows: list[tuple[str, str, str, str]] = field(default_factory=list)
-    """(type, key, surface, placeholder); ``key`` is the folded surface."""
-    new_rows: list[tuple[str, str, str, str]] = field(default_factory=list)
+    rows: list[MapEntry] = field(default_factory=list)
+    new_rows: list[MapEntry] = field(default_factory=list)
     """Rows learned since loading, to be stored with the note that taught them."""
 
     def __post_init__(self) -> None:
-        self._by_key: dict[str, tuple[str, str]] = {}
+        self.rows = [MapEntry(*row) for row in self.rows]
+        self._by_key: dict[str, MapEntry] = {}
         self._display: dict[str, str] = {}
         for row in self.rows:
             self._index(row)
         self._pattern: re.Pattern[str] | None = None
 
-    def _index(self, row: tuple[str, str, str, str]) -> None:
-        type_, key, surface, placeholder = row
-        self._by_key.setdefault(key, (type_, placeholder))
-        self._display.setdefault(placeholder, surface)
+    def _index(self, row: MapEntry) -> None:
+        self._by_key.setdefault(row.key, row)
+        self._display.setdefault(row.placeholder, row.surface)
 
     def lookup(self, key: str) -> tuple[str, str] | None:
+        """(type, placeholder) for a folded key, if the map knows it."""
+        row = self._by_key.get(key)
+        return (row.type, row.placeholder) if row else None
+
+    def entry(self, key: str) -> MapEntry | None:
         return self._by_key.get(key)
 
-    def add(self, type_: str, surface: str, placeholder: str, *, key: str | None = None) -> None:
+    def add(self, type_: str, surface: str, placeholder: str, *, key: str | None = None, origin: str = "learned") -> None:
         key = key if key is not None else fold(surface)
         if len(key) < 2 or key in self._by_key:
             return
-        row = (type_, key, surface, placeholder)
+        row = MapEntry(type_, key, surface, placeholder, origin)
         self.rows.append(row)
         self.new_rows.append(row)
         self._index(row)
@@ -137,14 +169,27 @@ class PseudonymMap:
         used = [int(p[len(prefix) : -1]) for p in self._display if p.startswith(prefix)]
         return f"{prefix}{max(used, default=0) + 1}]"
 
-    def learn(self, label: str, surface: str, placeholder: str) -> None:
+    def learn(self, label: str, surface: str, placeholder: str, origin: str = "learned") -> None:
         """Remember an identifier, and for a multi-word person name its parts too."""
-        self.add(label, surface, placeholder)
+        self.add(label, surface, placeholder, origin=origin)
         if label == "PERSON":
             parts = [p for p in re.split(r"[\s.]+", surface) if len(p) >= 2]
             if len(parts) > 1:
                 for part in parts:
-                    self.add(label, part, placeholder)
+                    self.add(label, part, placeholder, origin=origin)
+                # "M. Gonzalez", "M Gonzalez": an initial with the surname.
+                self.add(label, f"{parts[0][0]}. {parts[-1]}", placeholder, origin=origin)
+                self.add(label, f"{parts[0][0]} {parts[-1]}", placeholder, origin=origin)
+
+    def register(self, label: str, name: str, aliases: Iterable[str] = (), placeholder: str | None = None) -> str:
+        """Put a roster entry on the map: the name, its parts, "M. Gonzalez" and every alias, all under
+        one placeholder (an existing one if the name is already known). Returns the placeholder."""
+        known = self.lookup(fold(name))
+        placeholder = placeholder or (known[1] if known else self.allocate(label))
+        self.learn(label, name, placeholder, origin="roster")
+        for alias in aliases:
+            self.add(label, alias, placeholder, origin="roster")
+        return placeholder
 
     def matcher(self) -> re.Pattern[str]:
         """One regex over folded text matching every known key as a whole word."""
@@ -199,15 +244,19 @@ class RedactionGate:
         folded, index = normalise(text, fold=True)
         common = common_words()
         spans = []
+        stop = stop_words()
         for m in pmap.matcher().finditer(folded):
             key = " ".join(m.group(0).split())
-            hit = pmap.lookup(key)
+            hit = pmap.entry(key)
             if hit is None:
                 continue
             start, end = span_back(index, m.start(), m.end())
-            if " " not in key and key in common and not text[start : start + 1].isupper():
-                continue  # "will" the verb, not "Will" the person
-            spans.append((start, end, hit[0], hit[1]))
+            # "will" the verb, not "Will" the person. A name the coach put on the roster ("Mark") is
+            # matched in every case unless it is a function word; a learned one only when capitalised.
+            ambiguous = key in stop if hit.origin == "roster" else key in common
+            if " " not in key and ambiguous and not text[start : start + 1].isupper():
+                continue
+            spans.append((start, end, hit.type, hit.placeholder))
         return spans
 
     def _detected_spans(self, text: str) -> list[tuple[int, int, str, float]]:
@@ -322,8 +371,3 @@ class RedactionGate:
         for start, end, _label, _placeholder in self._known_spans(redacted, pmap):
             if not PLACEHOLDER_RE.fullmatch(redacted[start:end]):
                 raise RedactionError("redaction left a known identifier in the text; nothing was stored")
-
-
-def client_map_rows(name: str, aliases: Iterable[str]) -> list[tuple[str, str]]:
-    """(surface, placeholder) pairs that register a client on their own map as ``[CLIENT]``."""
-    return [(name, CLIENT_PLACEHOLDER)] + [(a, CLIENT_PLACEHOLDER) for a in aliases]

@@ -21,14 +21,15 @@ log = logging.getLogger(__name__)
 ENTITIES = [
     "PERSON", "ORGANIZATION", "LOCATION", "EMAIL_ADDRESS", "PHONE_NUMBER", "URL", "IP_ADDRESS",
     "US_SSN", "UK_NINO", "UK_NHS", "US_PASSPORT", "US_DRIVER_LICENSE", "US_BANK_NUMBER", "CREDIT_CARD",
-    "IBAN_CODE", "POSTCODE", "AGE", "ID_NUMBER", "STREET_ADDRESS",
+    "IBAN_CODE", "POSTCODE", "AGE", "ID_NUMBER", "STREET_ADDRESS", "DATE_OF_BIRTH",
 ]
 
 #: Words spaCy's small model often tags as ORG/PERSON in coaching notes that are content, not identifiers.
 CONTENT_ALLOW_LIST = [
     "CEO", "CFO", "COO", "CTO", "CMO", "CPO", "CHRO", "VP", "SVP", "EVP", "HR", "PR", "IT", "OKR", "OKRs", "KPI",
     "KPIs", "P&L", "Board", "the Board", "ExCo", "SLT", "ELT", "360", "GROW", "Q1", "Q2", "Q3", "Q4", "EMEA",
-    "APAC", "LinkedIn", "Zoom", "Teams", "Slack", "Impostor", "Burnout", "MBTI", "DISC",
+    "APAC", "LinkedIn", "Zoom", "Teams", "Slack", "Impostor", "Burnout", "MBTI", "DISC", "DOB", "NI", "ID", "PIP",
+    "1:1", "1-1", "EOD", "EOW", "ASAP", "FYI", "TBD", "WFH", "OOO", "PTO",
 ]
 
 
@@ -38,6 +39,13 @@ STREET_WORDS = (
 )
 STREET_ENDINGS = "strasse|straße|str|gasse|weg|platz|allee|katu|tie|vej|gade|gatan|vägen|gata|veien|straat|laan|utca|út|tér|ulica"
 STREET_PREFIXES = "rue|via|viale|calle|avenida|avda|rua|plaza|piazza|trg|ulica|ul|carrer|strada"
+_MONTH = r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DATE = (
+    rf"(?:\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[/.-]\d{{1,2}}(?:[/.-]\d{{2,4}})?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?"
+    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|(?<=born\s+in\s+)\d{{4}})\b"
+)
+_DATE_CUES = r"born|birthday|b-?day|dob|d\.o\.b|date\s+of\s+birth|appointment|surgery|operation|due\s+date|anniversary|funeral|wedding|court\s+date|hearing"
 # Characters of one address segment: no sentence or segment punctuation, and not running into a clause.
 _SEGMENT = r"(?:(?!\s(?i:with|and|but|because|since|when|where|who|for|to|from|so|about|after|before|until)\b)[^,.;!?\n])*"
 
@@ -103,6 +111,19 @@ def _pattern_recognizers():
             ],
         ),
         PatternRecognizer(
+            supported_entity="DATE_OF_BIRTH",
+            name="PersonalDateRecognizer",
+            # Dates tied to a person (birthdays, appointments); other dates ("next Tuesday", "in March")
+            # are coaching content and stay.
+            patterns=[Pattern("date after a personal cue", rf"(?<=\b(?i:{_DATE_CUES})\b[^.;\n\d]{{0,12}}){_DATE}", 0.7)],
+        ),
+        PatternRecognizer(
+            supported_entity="UK_NINO",
+            name="UkNinoPatternRecognizer",
+            patterns=[Pattern("nino", r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", 0.6)],
+            global_regex_flags=re.MULTILINE,
+        ),
+        PatternRecognizer(
             supported_entity="ID_NUMBER",
             name="ReferenceNumberRecognizer",
             patterns=[
@@ -122,6 +143,8 @@ def _pattern_recognizers():
                 Pattern("international", r"(?<![\w+])\+\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,5}(?!\w)", 0.6),
                 Pattern("north american", r"(?<![\w-])\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}(?![\w-])", 0.5),
                 Pattern("uk national", r"(?<![\w-])0\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}(?![\w-])", 0.5),
+                Pattern("area code in brackets", r"(?<![\w-])\(0\d{2,5}\)\s?\d{3,8}(?:[\s-]\d{3,4})?(?![\w-])", 0.5),
+                Pattern("with extension", r"(?<![\w-])\+?\d[\d().\s-]{6,}\d\s?(?:x|ext\.?)\s?\d{1,6}\b", 0.6),
             ],
         ),
         PatternRecognizer(
@@ -139,8 +162,12 @@ def _pattern_recognizers():
         PatternRecognizer(
             supported_entity="ID_NUMBER",
             name="LongNumberRecognizer",
-            # Twelve or more digits (grouped or not) in a coaching note are an account, card or id.
-            patterns=[Pattern("long number", r"(?<![\w-])\d(?:[ -]?\d){11,22}(?![\w-])", 0.5)],
+            # Nine or more digits in a row, or twelve or more in groups, are a phone, account, card or
+            # id in a coaching note; nothing else in one is that long.
+            patterns=[
+                Pattern("long number", r"(?<![\w-])\d(?:[ -]?\d){11,22}(?![\w-])", 0.5),
+                Pattern("digit run", r"(?<![\w-]|\d[.,])\d{9,11}(?![\w-]|[.,]\d)", 0.5),
+            ],
         ),
         PatternRecognizer(
             supported_entity="EMAIL_ADDRESS",
@@ -178,27 +205,34 @@ _MONTHS_DAYS = set(
 )
 
 
-def first_names() -> frozenset[str]:
-    """Casefolded first names from Faker's person providers (~24,000 across ~80 locales), without the
-    ones that are also common English words ("Will", "Grace", "May")."""
+def _faker_names(attrs: tuple[str, ...]) -> set[str]:
     import importlib
     import pkgutil
 
     import faker.providers.person as person
 
-    from reflect.core.redaction.gate import common_words
-
     names: set[str] = set()
     for module in pkgutil.iter_modules(person.__path__):
         provider = getattr(importlib.import_module(f"{person.__name__}.{module.name}"), "Provider", None)
-        for attr in ("first_names", "first_names_female", "first_names_male"):
+        for attr in attrs:
             value = provider.__dict__.get(attr) if provider is not None else None
             if isinstance(value, (tuple, list, dict)):
-                names.update(n for n in value if isinstance(n, str) and _WORD.fullmatch(n) and len(n) >= 3)
-    return frozenset(n.casefold() for n in names) - common_words() - _MONTHS_DAYS
+                names.update(n.casefold() for n in value if isinstance(n, str) and _WORD.fullmatch(n) and len(n) >= 3)
+    return names
 
 
-def _first_name_recognizer(names: frozenset[str]):
+def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """From Faker's person providers (~80 locales): first names that are not common English words
+    (~24,000), first names that are ("Will", "Amber", "Grace"), and surnames."""
+    from reflect.core.redaction.gate import common_words
+
+    firsts = _faker_names(("first_names", "first_names_female", "first_names_male")) - _MONTHS_DAYS
+    common = common_words()
+    return frozenset(firsts - common), frozenset(firsts & common), frozenset(_faker_names(("last_names",)))
+
+
+def _first_name_recognizer(lists: tuple[frozenset[str], frozenset[str], frozenset[str]], vocabulary: frozenset[str]):
+    names, word_names, surnames = lists
     from presidio_analyzer import EntityRecognizer, LocalRecognizer, RecognizerResult
 
     class FirstNameRecognizer(LocalRecognizer):
@@ -214,10 +248,23 @@ def _first_name_recognizer(names: frozenset[str]):
             words = list(_WORD.finditer(text))
             for i, m in enumerate(words):
                 word = m.group(0)
-                if not (word[0].isupper() and word[1:].islower()) or word.casefold() not in names:
+                if word.islower() and len(word) >= 4 and word in names and word not in vocabulary:
+                    # Shorthand ("spoke w/ priya"): a lower-case first name that is not an English word
+                    # (not a whole word of the 30,000-word uncased WordPiece vocabulary).
+                    results.append(self._result(m.start(), m.end(), 0.4))
+                    continue
+                if not (word[0].isupper() and word[1:].islower()):
                     continue
                 end = m.end()
                 nxt = words[i + 1] if i + 1 < len(words) else None
+                folded = word.casefold()
+                if folded in word_names:
+                    # "Amber Williams": a first name that is also a word counts only with a known surname.
+                    if nxt and text[end : nxt.start()] == " " and nxt.group(0)[:1].isupper() and nxt.group(0).casefold() in surnames:
+                        results.append(self._result(m.start(), nxt.end(), 0.5))
+                    continue
+                if folded not in names:
+                    continue
                 has_surname = bool(
                     nxt and text[end : nxt.start()] in {" ", " ‑", "-"} and nxt.group(0)[0].isupper()
                     and nxt.group(0).casefold() not in _MONTHS_DAYS
@@ -228,16 +275,30 @@ def _first_name_recognizer(names: frozenset[str]):
                     continue
                 if has_surname:
                     end = nxt.end()
-                results.append(
-                    RecognizerResult("PERSON", m.start(), end, 0.5 if has_surname else 0.4,
-                                     analysis_explanation=None, recognition_metadata={
-                                         RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                                         RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                                     })
-                )
+                results.append(self._result(m.start(), end, 0.5 if has_surname else 0.4))
             return results
 
+        def _result(self, start: int, end: int, score: float):
+            return RecognizerResult(
+                "PERSON", start, end, score, analysis_explanation=None,
+                recognition_metadata={
+                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                },
+            )
+
     return FirstNameRecognizer(supported_entities=["PERSON"], name="FirstNameRecognizer", supported_language="en")
+
+
+def _english_vocabulary() -> frozenset[str]:
+    """Whole words of the embedding model's uncased WordPiece vocabulary (already installed and
+    verified): a stand-in for "is this a common English word"."""
+    import json
+
+    from reflect.core.models import verified
+
+    vocab = json.loads(verified("tokenizer").read_text(encoding="utf-8"))["model"]["vocab"]
+    return frozenset(w for w in vocab if w.isalpha() and w.islower())
 
 
 _SHOUTED = re.compile(r"\b[^\W\d_]{4,}\b")
@@ -308,7 +369,7 @@ class PresidioDetector:
         for recognizer in _pattern_recognizers():
             registry.add_recognizer(recognizer)
         if first_name_gazetteer:
-            registry.add_recognizer(_first_name_recognizer(first_names()))
+            registry.add_recognizer(_first_name_recognizer(name_lists(), _english_vocabulary()))
         self.analyzer = AnalyzerEngine(
             registry=registry, nlp_engine=engine, supported_languages=["en"], log_decision_process=False
         )
