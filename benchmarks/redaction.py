@@ -191,6 +191,7 @@ def main() -> None:
                         help="a coaching-notes set (benchmarks/coaching_set.py --seed N --out F makes a held-out one)")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE.parent))
+    sys.path.insert(0, str(HERE))
     from reflect.core import hardening
 
     hardening.apply()
@@ -199,7 +200,20 @@ def main() -> None:
 
     detector = PresidioDetector()
     factory = lambda: RedactionGate(detector)  # noqa: E731
-    results = {"coaching": score_coaching(factory, args.coaching)}
+    from synthetic import notes as synthetic_notes
+
+    from reflect.core.redaction.gate import PseudonymMap
+
+    gate = factory()
+    long_notes = synthetic_notes(60, seed=3)
+    for text in long_notes[:5]:
+        gate.redact(text, PseudonymMap())
+    t0 = time.perf_counter()
+    for text in long_notes[5:]:
+        gate.redact(text, PseudonymMap())
+    per_note = 1000 * (time.perf_counter() - t0) / len(long_notes[5:])
+    print(f"redaction time: {per_note:.1f} ms per note of ~{statistics.mean(len(t) for t in long_notes):.0f} characters")
+    results = {"ms_per_1500_char_note": per_note, "coaching": score_coaching(factory, args.coaching)}
     c = results["coaching"]
     print(f"coaching set ({c['clients']} clients, {c['notes']} notes, {c['identifiers']} identifiers): "
           f"direct identifiers leaked {c['direct_leaked']} of {c['direct_identifiers']}; content kept {c['content_kept']:.3f}; {c['ms_per_note']:.1f} ms/note")

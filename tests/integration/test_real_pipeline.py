@@ -77,7 +77,8 @@ def test_prep_with_the_real_model_is_grounded_and_redacted(demo) -> None:
         assert name not in prompt
 
 
-def test_canary_identifiers_never_reach_index_prompts_or_caches(tmp_path: Path, real_detector, real_embedder) -> None:
+def test_canary_identifiers_never_reach_index_prompts_or_caches(tmp_path: Path, real_detector, real_embedder, caplog) -> None:
+    caplog.set_level("DEBUG")
     canaries = ["Zyxqwv Brightmoor", "zyxqwv.brightmoor@canary-mail.example", "+44 7700 900123", "Quillonby"]
     root = tmp_path / "practice"
     with Practice.open(root, detector=real_detector, embedder=real_embedder) as p:
@@ -94,7 +95,7 @@ def test_canary_identifiers_never_reach_index_prompts_or_caches(tmp_path: Path, 
         redacted = "\n".join(r[0] for r in db.execute("SELECT redacted FROM notes"))
         prompts = "\n".join(r[0] for r in db.execute("SELECT prompt FROM prompts"))
         db.close()
-    blobs = [redacted, prompts]
+    blobs = [redacted, prompts, caplog.text]
     for f in (root / "index").rglob("*"):
         if f.is_file():
             blobs.append(f.read_bytes().decode("latin-1"))
@@ -106,3 +107,6 @@ def test_canary_identifiers_never_reach_index_prompts_or_caches(tmp_path: Path, 
         for form in {canary.lower(), canary.split()[0].lower(), canary.replace(" ", "").lower()}:
             assert form not in haystack, form
     assert "[client]" in redacted.lower()
+    assert "client" in caplog.text  # the logs did record the work (ids, counts), just not the text
+    leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and root not in p.parents]
+    assert leftovers == []  # no temp files beside the practice

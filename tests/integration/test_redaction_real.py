@@ -41,6 +41,16 @@ def redact(gate, text: str, pmap: PseudonymMap | None = None) -> str:
         ("They had three: Gaetane, Hannah and Derek.", "Derek"),
         ("Met with SEINÄJOKI team lead KAISA VIRTANEN.", "VIRTANEN"),
         ("Zoom link https://zoom.us/j/98765432101 for Friday.", "98765432101"),
+        ("Her profile is linkedin.com/in/kaisa-virtanen-42 now.", "kaisa-virtanen"),
+        ("Their shop site is bluewave-studio.com if you look.", "bluewave-studio.com"),
+        ("She lives on Elm St, zip 90210, near the park.", "90210"),
+        ("Booking ref: BK-7781-QX for the offsite.", "7781"),
+        ("Her birthday is 12 March; DOB 04/11/1979.", "12 March"),
+        ("Appointment with the oncologist on March 3rd, 2026.", "March 3rd"),
+        ("NI number AB 12 34 56 C on file.", "AB 12 34 56 C"),
+        ("spoke w/ priya about the launch.", "priya"),
+        ("Met Amber Williams from finance.", "Amber Williams"),
+        ("Call her on 3386138813.", "3386138813"),
     ],
 )
 def test_identifiers_beyond_stock_presidio(gate, text: str, secret: str) -> None:

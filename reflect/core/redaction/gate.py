@@ -304,10 +304,6 @@ class RedactionGate:
         for s, e, t, _score in detected:
             if t in NAME_TYPES:
                 s, e = self._trim_to_known(text, s, e, known)
-                # A name the NER found in lower case ("spoke w/") is almost always a false positive;
-                # lower-case mentions of real names are caught by the roster and the learned map.
-                if not any(ch.isupper() for ch in text[s:e]):
-                    continue
                 spans.append((s, e, t, None, 1))
             else:
                 # Structured identifiers (e-mail, URL, phone...) outrank a name found inside them, so

@@ -115,7 +115,7 @@ def _pattern_recognizers():
             name="PersonalDateRecognizer",
             # Dates tied to a person (birthdays, appointments); other dates ("next Tuesday", "in March")
             # are coaching content and stay.
-            patterns=[Pattern("date after a personal cue", rf"(?<=\b(?i:{_DATE_CUES})\b[^.;\n\d]{{0,12}}){_DATE}", 0.7)],
+            patterns=[Pattern("date after a personal cue", rf"(?<=\b(?i:{_DATE_CUES})\b[^.;\n\d]{{0,40}}){_DATE}", 0.7)],
         ),
         PatternRecognizer(
             supported_entity="UK_NINO",
@@ -319,6 +319,13 @@ def restore_case(text: str) -> str:
     return _SHOUTED.sub(fix, text)
 
 
+def _lowercase_ner(text: str, result) -> bool:
+    """A name spaCy found in lower case ("spoke w/") is almost always a false positive; lower-case
+    mentions of real names are caught by the roster, the learned map and the first-name gazetteer."""
+    recognizer = (result.recognition_metadata or {}).get("recognizer_name", "")
+    return recognizer == "SpacyRecognizer" and not any(ch.isupper() for ch in text[result.start : result.end])
+
+
 def _glued_sentence(text: str, result) -> bool:
     """A "domain" that is two sentences typed without a space ("inflammation.Client was...")."""
     if result.entity_type != "URL":
@@ -376,10 +383,17 @@ class PresidioDetector:
         self.entities = [e for e in ENTITIES if e in set(self.analyzer.get_supported_entities("en"))]
         self.threshold = score_threshold
         self.nlp = nlp
+        # Presidio's DEBUG records quote note words (the context enhancer logs its context list):
+        # whatever the application's logging setup, they are never created.
+        logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
 
     def detect(self, text: str) -> list[Detection]:
         results = self.analyzer.analyze(
             text=restore_case(text), language="en", entities=self.entities, score_threshold=self.threshold,
             allow_list=CONTENT_ALLOW_LIST,
         )
-        return [Detection(r.entity_type, r.start, r.end, float(r.score)) for r in results if not _glued_sentence(text, r)]
+        return [
+            Detection(r.entity_type, r.start, r.end, float(r.score))
+            for r in results
+            if not _glued_sentence(text, r) and not _lowercase_ner(text, r)
+        ]
