@@ -443,12 +443,86 @@ def prep(
             "summary": brief.summary,
             "themes": [_theme_json(t) for t in brief.themes],
             "questions": [_question_json(q, reid) for q in brief.questions],
+            "commitments": [_commitment_json(c, reid) for c in brief.commitments],
             "model_status": brief.model_status,
         })
         return
     from rich.markdown import Markdown
 
     _console().print(Markdown(markdown))
+
+
+def _commitment_json(c, reid) -> dict:
+    return {
+        "id": c.id, "note_id": c.note_id, "date": c.date, "text": c.text, "display": reid(c.text),
+        "status": c.status, "source": c.source,
+        "evidence": [{"note_id": n, "date": d, "text": t} for n, d, t in c.evidence],
+    }
+
+
+commitment_app = typer.Typer(help="Commitments a client made, and whether they happened.", no_args_is_help=True)
+app.add_typer(commitment_app, name="commitment")
+
+
+@commitment_app.command("list")
+@_run
+def commitment_list(
+    client: ClientArg,
+    status: Annotated[Optional[str], typer.Option("--status", help="Only open, done or dropped.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Commitments found in the notes, with the status inferred from later notes or set by you."""
+    if status not in {None, "open", "done", "dropped"}:
+        raise InputError(f"unknown status {status!r}: use open, done or dropped")
+    with _practice() as practice:
+        c = practice.client(client)
+        items = [x for x in practice.commitments(c) if status is None or x.status == status]
+        reid = practice.pseudonym_map(c).reidentify
+    if as_json:
+        _print_json({"commitments": [_commitment_json(x, reid) for x in items]})
+        return
+    if not items:
+        typer.echo(f"no {status + ' ' if status else ''}commitments found in {c.name}'s notes")
+        return
+    from rich.table import Table
+
+    table = Table("id", "agreed", "commitment", "status", "evidence")
+    for x in items:
+        ev = "; ".join(f"note {n}: {reid(t)[:60]}…" for n, _d, t in x.evidence[:1])
+        table.add_row(str(x.id), x.date, reid(x.text), x.status + (" (you)" if x.source == "coach" else ""), ev)
+    _console().print(table)
+
+
+def _set_commitment(client: str, commitment_id: int, status: str | None) -> None:
+    with _practice() as practice:
+        c = practice.client(client)
+        practice.set_commitment(c, commitment_id, status)
+    typer.echo(f"commitment {commitment_id}: {status or 'inferred from the notes again'}")
+
+
+@commitment_app.command("done")
+@_run
+def commitment_done(client: ClientArg, commitment_id: Annotated[int, typer.Argument(help="Id from 'reflect commitment list'.")]) -> None:
+    """Mark a commitment as done."""
+    _set_commitment(client, commitment_id, "done")
+
+
+@commitment_app.command("drop")
+@_run
+def commitment_drop(client: ClientArg, commitment_id: Annotated[int, typer.Argument(help="Id from 'reflect commitment list'.")]) -> None:
+    """Mark a commitment as dropped."""
+    _set_commitment(client, commitment_id, "dropped")
+
+
+@commitment_app.command("open")
+@_run
+def commitment_open(
+    client: ClientArg,
+    commitment_id: Annotated[int, typer.Argument(help="Id from 'reflect commitment list'.")],
+    infer: Annotated[bool, typer.Option("--infer", help="Forget your setting and infer the status from the notes again.")] = False,
+) -> None:
+    """Mark a commitment as open again (or, with --infer, let reflect infer it)."""
+    _set_commitment(client, commitment_id, None if infer else "open")
 
 
 @app.command("followup")

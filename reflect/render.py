@@ -96,6 +96,16 @@ def brief_markdown(brief: PrepBrief, reid: Reid) -> str:
                 out.append(f"  - “{reid(ev.text)}” (note {ev.note_id})")
     else:
         out.append("- none yet (a theme recurs once it appears in two sessions)")
+    out += ["", "## Commitments: did it happen?", ""]
+    if brief.commitments:
+        mark = {"open": "☐ open", "done": "☑ done", "dropped": "✗ dropped"}
+        for c in brief.commitments:
+            who = " (set by you)" if c.source == "coach" else ""
+            out.append(f"- {mark.get(c.status, c.status)}{who}: {reid(c.text)} _(agreed {c.date}, note {c.note_id}; id {c.id})_")
+            for note_id, day, text in c.evidence[:1]:
+                out.append(f"  - later: “{reid(text)}” (note {note_id}, {day})")
+    else:
+        out.append("- none found in the notes")
     out += ["", "## Questions for the next session", ""]
     for i, q in enumerate(brief.questions, start=1):
         cites = ", ".join(f"note {e.note_id}, {e.date}" for e in q.evidence) or "no citation"

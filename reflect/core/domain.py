@@ -112,6 +112,8 @@ class Question:
 
 @dataclass
 class PrepBrief:
+    """The one-screen brief before a session. Text fields are redacted; front ends re-identify."""
+
     client: Client
     last_note: Note | None
     summary: list[str]
@@ -120,3 +122,5 @@ class PrepBrief:
     questions: list[Question]
     model_status: str
     """What happened to the model's output: "accepted", "partly replaced by the question bank: ...", ..."""
+    commitments: list = field(default_factory=list)
+    """Open commitments and those whose fate the latest note reports (reflect.core.commitments.Commitment)."""

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 
 from reflect.core import hardening
 from reflect.core.chunking import chunk, sentences
+from reflect.core.commitments import Commitment
+from reflect.core.commitments import extract as extract_commitments
 from reflect.core.domain import Client, Evidence, Note, Passage, Person, PrepBrief, Question, Redaction, Theme
 from reflect.core.errors import InputError, ModelError, NotFoundError, StoreInUseError
 from reflect.core.noteinput import NoteInput
@@ -304,6 +306,7 @@ class Practice:
                 for item, redaction in zip(inputs, redactions):
                     note_id = self.store.add_note(client.id, item.date, item.text, redaction.redacted)
                     stored.append(Note(note_id, client.id, item.date, item.text, redaction.redacted))
+                    self.store.add_commitments(client.id, note_id, extract_commitments(redaction.redacted))
                 passages = [p for note in stored for p in self._passages(note)]
                 import numpy as np
 
@@ -373,6 +376,44 @@ class Practice:
         sims = similarity(vectors[rows], phrase_vectors, owner, len(taxonomy))
         return find_themes(notes, [passages[i] for i in rows], sims, taxonomy)
 
+    # commitments ---------------------------------------------------------------------------------
+    def commitments(self, client: Client, horizon: int = 4) -> list[Commitment]:
+        """Every commitment in a client's notes with its status: the coach's if set, else inferred
+        from the sentences of the next ``horizon`` sessions (where a commitment's fate is reported)."""
+        from reflect.core.commitments import infer_status
+
+        rows = self.store.commitments(client.id)
+        if not rows:
+            return []
+        items = [Commitment(r["id"], r["note_id"], r["date"], r["text"]) for r in rows]
+        notes = self.store.notes(client.id)
+        position = {n.id: i for i, n in enumerate(notes)}
+        needed = sorted({j for c in items for j in range(position[c.note_id] + 1, min(len(notes), position[c.note_id] + 1 + horizon))})
+        sentence_rows = [(notes[j].id, notes[j].date.isoformat(), s) for j in needed for s in sentences(notes[j].redacted)]
+        vectors = self.embedder.embed([c.text for c in items] + [s for _, _, s in sentence_rows])
+        vectors_c, vectors_s = vectors[: len(items)], vectors[len(items) :]
+        later, later_vectors = [], []
+        for c in items:
+            window = {notes[j].id for j in range(position[c.note_id] + 1, min(len(notes), position[c.note_id] + 1 + horizon))}
+            idx = [k for k, row in enumerate(sentence_rows) if row[0] in window]
+            later.append([sentence_rows[k] for k in idx])
+            later_vectors.append(vectors_s[idx] if idx else vectors_s[:0])
+        for c, (status, evidence), row in zip(items, infer_status(vectors_c, later, later_vectors), rows):
+            c.evidence = evidence
+            if row["status"]:
+                c.status, c.source = row["status"], "coach"
+            else:
+                c.status = status
+        return items
+
+    def set_commitment(self, client: Client, commitment_id: int, status: str | None) -> None:
+        """The coach's word on a commitment: open, done, dropped, or None to go back to inferring."""
+        if status not in {None, "open", "done", "dropped"}:
+            raise InputError(f"unknown status {status!r}: use open, done or dropped")
+        with self.store.transaction():
+            if not self.store.set_commitment_status(client.id, commitment_id, status):
+                raise NotFoundError(f"client {client.id} has no commitment {commitment_id}; 'reflect commitment list' shows them")
+
     # model calls ---------------------------------------------------------------------------------
     def _ask(self, client: Client, purpose: str, messages: list[dict[str, str]], schema: dict, on_text, cancelled):
         """The one door to the model: record the exact (redacted) prompt, then generate."""
@@ -388,14 +429,22 @@ class Practice:
         )
         return generation
 
-    def _context_passages(self, client: Client, themes: list[Theme], limit: int = 6) -> list[Passage]:
-        """What the model is shown: passages of the latest session, then the best passage per theme."""
+    def _context_passages(self, client: Client, themes: list[Theme], open_commitments: list | None = None, limit: int = 6) -> list[Passage]:
+        """What the model is shown: passages of the latest session, the passages holding the two most
+        recent open commitments, then the best passage per recurring theme."""
         notes = self.store.notes(client.id)
         if not notes:
             return []
         latest = notes[-1]
         chosen = self._passages(latest)[:3]
         seen = {(p.note_id, p.text) for p in chosen}
+        for c in sorted(open_commitments or [], key=lambda c: c.date, reverse=True)[:2]:
+            note = self.store.note(client.id, c.note_id)
+            for p in self._passages(note) if note else []:
+                if c.text[:40] in p.text and (p.note_id, p.text) not in seen:
+                    chosen.append(p)
+                    seen.add((p.note_id, p.text))
+                    break
         for theme in themes:
             for ev in theme.evidence[:1]:
                 note = self.store.note(client.id, ev.note_id)
@@ -434,14 +483,18 @@ class Practice:
             context_vector = v / max(float(np.linalg.norm(v)), 1e-9)
         return rank_bank(bank, vectors, themes, context_vector)
 
-    def questions(self, client: Client, themes: list[Theme] | None = None, on_text=None, cancelled=None) -> QuestionSet:
+    def questions(
+        self, client: Client, themes: list[Theme] | None = None, on_text=None, cancelled=None, commitments: list | None = None
+    ) -> QuestionSet:
         """Five reflection questions: the model's that pass validation, topped up from the bank."""
         from reflect.core.questions import fill_from_bank, format_passages, schema, validate
 
         if self.store.note_count(client.id) == 0:
             raise InputError(f"client {client.id} has no notes yet; add one with 'reflect note add'")
         themes = self.themes(client) if themes is None else themes
-        context = self._context_passages(client, themes)
+        if commitments is None:
+            commitments = [c for c in self.commitments(client) if c.status == "open"]
+        context = self._context_passages(client, themes, [c for c in commitments if c.status == "open"])
         template = self.prompts.template("questions")
         messages = template.messages(
             themes=", ".join(t.label for t in themes[:5]) or "none yet", passages=format_passages(context), count=QUESTION_COUNT
@@ -483,8 +536,14 @@ class Practice:
         if not notes:
             raise InputError(f"client {client.id} has no notes yet; add one with 'reflect note add'")
         themes = self.themes(client)
-        qs = self.questions(client, themes, on_text=on_text, cancelled=cancelled)
-        return PrepBrief(client, notes[-1], self.summary(notes[-1]), themes, qs.questions, qs.status)
+        latest = notes[-1].id
+        commitments = [
+            c for c in self.commitments(client)
+            if c.note_id != latest and (c.status == "open" or any(e[0] == latest for e in c.evidence))
+        ]
+        commitments += [c for c in self.commitments(client) if c.note_id == latest]  # agreed last time
+        qs = self.questions(client, themes, on_text=on_text, cancelled=cancelled, commitments=commitments)
+        return PrepBrief(client, notes[-1], self.summary(notes[-1]), themes, qs.questions, qs.status, commitments)
 
     def followup(self, client: Client, note_id: int | None = None, on_text=None, cancelled=None) -> Followup:
         """Follow-up questions and a recap draft for one session (the latest by default)."""
@@ -562,13 +621,16 @@ class Practice:
         log.info("client %s forgotten", client.id)
 
     def reindex(self, client: Client | None = None) -> dict[str, int]:
-        """Rebuild clients' indexes from the store (the source of truth)."""
+        """Rebuild clients' indexes (and re-derive their commitments) from the store, the source of truth."""
         counts = {}
         for c in [client] if client else self.store.clients():
             index = self._indexes.pop(c.id, None)
             if index is not None:
                 index.close()
             shutil.rmtree(self.paths.client_index(c.id), ignore_errors=True)
+            with self.store.transaction():
+                for note in self.store.notes(c.id):
+                    self.store.refresh_commitments(c.id, note.id, extract_commitments(note.redacted))
             passages = [p for note in self.store.notes(c.id) for p in self._passages(note)]
             if passages:
                 self.index(c).add(passages, self.embedder.embed([p.text for p in passages]))

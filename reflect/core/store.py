@@ -69,6 +69,18 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE vault ADD COLUMN origin TEXT NOT NULL DEFAULT 'learned';
     """,
+    # v3: commitments found in notes (redacted text); status is NULL until the coach sets it.
+    """
+    CREATE TABLE commitments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        client_id TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+        text TEXT NOT NULL,
+        status TEXT CHECK (status IN ('open', 'done', 'dropped')),
+        created TEXT NOT NULL
+    );
+    CREATE INDEX commitments_client ON commitments(client_id, note_id);
+    """,
 ]
 
 
@@ -203,6 +215,35 @@ class Store:
             "INSERT OR IGNORE INTO vault (client_id, type, key, surface, placeholder, origin) VALUES (?, ?, ?, ?, ?, ?)",
             [(client_id, *row) for row in rows],
         )
+
+    # commitments -------------------------------------------------------------------------------
+    def add_commitments(self, client_id: str, note_id: int, texts: Iterable[str]) -> None:
+        self.db.executemany(
+            "INSERT INTO commitments (client_id, note_id, text, created) VALUES (?, ?, ?, ?)",
+            [(client_id, note_id, t, now_iso()) for t in texts],
+        )
+
+    def commitments(self, client_id: str) -> list[sqlite3.Row]:
+        return list(self.db.execute(
+            "SELECT c.id, c.note_id, n.date, c.text, c.status FROM commitments c JOIN notes n ON n.id = c.note_id "
+            "WHERE c.client_id = ? ORDER BY n.date, c.id", (client_id,),
+        ))
+
+    def refresh_commitments(self, client_id: str, note_id: int, texts: list[str]) -> None:
+        """Re-derive a note's commitments (after the extraction rules change), keeping the coach's
+        statuses: new ones are added, vanished ones without a status set by the coach are removed."""
+        existing = {r["text"]: r for r in self.db.execute(
+            "SELECT id, text, status FROM commitments WHERE client_id = ? AND note_id = ?", (client_id, note_id))}
+        self.add_commitments(client_id, note_id, [t for t in texts if t not in existing])
+        for text, row in existing.items():
+            if text not in texts and row["status"] is None:
+                self.db.execute("DELETE FROM commitments WHERE id = ?", (row["id"],))
+
+    def set_commitment_status(self, client_id: str, commitment_id: int, status: str | None) -> bool:
+        cur = self.db.execute(
+            "UPDATE commitments SET status = ? WHERE client_id = ? AND id = ?", (status, client_id, commitment_id)
+        )
+        return cur.rowcount == 1
 
     # prompts (audit) ---------------------------------------------------------------------------
     def record_prompt(self, client_id: str | None, purpose: str, prompt: str) -> None:

@@ -1,0 +1,60 @@
+"""Commitment extraction (rules on redacted text) and status inference (over vectors)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reflect.core.commitments import extract, infer_status
+from reflect.core.embedding import HashEmbedder
+from reflect.core.noteinput import NoteInput
+
+LABELLED = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "commitments_labelled.json"
+
+
+@pytest.mark.parametrize("item", json.loads(LABELLED.read_text())["sentences"])
+def test_labelled_sentences(item: dict) -> None:
+    assert bool(extract(item["text"])) is item["commitment"], item["text"]
+
+
+def test_list_items_under_a_heading_are_commitments() -> None:
+    note = "Good session.\nNext steps: 1. Draft the options. 2. Book time with [PERSON_1]. (Confidence: 80%)\n\nEnergy is low."
+    assert extract(note) == ["Draft the options.", "Book time with [PERSON_1]."]
+
+
+def test_status_inferred_from_the_closest_outcome_sentence() -> None:
+    e = HashEmbedder()
+    commitment = e.embed(["she will hand the metrics deck to the team"])
+    later = [[(2, "2026-01-08", "The team took over the metrics deck and it went well."),
+              (2, "2026-01-08", "Energy is low."),
+              (3, "2026-01-15", "She did not hand the metrics deck over yet.")]]
+    vectors = [e.embed([s for _, _, s in later[0]])]
+    [(status, evidence)] = infer_status(commitment, later, vectors)
+    assert status in {"open", "done"} and evidence  # the closest outcome sentence decides
+    assert evidence[0][2] in {later[0][0][2], later[0][2][2]}
+    dropped = [[(2, "2026-01-08", "She gave up on handing the metrics deck to the team.")]]
+    assert infer_status(commitment, dropped, [e.embed([dropped[0][0][2]])])[0][0] == "dropped"
+    unrelated = [[(2, "2026-01-08", "The board met on Tuesday.")]]
+    assert infer_status(commitment, unrelated, [e.embed([unrelated[0][0][2]])])[0] == ("open", [])
+
+
+def test_practice_tracks_commitments_and_the_coach_can_override(fake_practice) -> None:
+    p = fake_practice
+    c = p.add_client("Maria Gonzalez")
+    p.add_notes(c, [
+        NoteInput(date(2026, 1, 1), "Maria will hand the metrics deck to the team this sprint.", "t"),
+        NoteInput(date(2026, 1, 8), "The team took over the metrics deck; it went well.", "t"),
+    ])
+    [item] = p.commitments(c)
+    assert item.text == "[CLIENT] will hand the metrics deck to the team this sprint."
+    assert item.status == "done" and item.source == "inferred" and item.evidence[0][0] == 2
+    p.set_commitment(c, item.id, "dropped")
+    assert p.commitments(c)[0].status == "dropped" and p.commitments(c)[0].source == "coach"
+    p.set_commitment(c, item.id, None)
+    assert p.commitments(c)[0].source == "inferred"
+    brief = p.prep(c)
+    assert brief.commitments and brief.commitments[0].id == item.id
