@@ -34,8 +34,11 @@ def pct(values, q):
 
 
 def names_of(practice, client) -> list[str]:
+    """Every roster name and each part of it, except function words ("Smith and Jones" -> not "and")."""
+    from reflect.core.redaction.gate import stop_words
+
     names = [client.name, *client.aliases] + [p.name for p in practice.people(client)]
-    parts = {part for n in names for part in re.split(r"[\s.]+", n) if len(part) >= 3}
+    parts = {part for n in names for part in re.split(r"[\s.]+", n) if len(part) >= 3 and part.lower() not in stop_words()}
     return sorted(set(names) | parts)
 
 

@@ -273,3 +273,22 @@ def test_unexpected_errors_are_one_line_without_their_message(monkeypatch: pytes
     assert info.value.code == 70
     err = capsys.readouterr().err
     assert "Zyxwv" not in err and "RuntimeError" in err and len(err.strip().splitlines()) == 1
+
+
+def test_commitment_commands(maria: Path) -> None:
+    f = maria / "2026-11-08.md"
+    f.write_text("Mari agreed to hand the weekly deck to Tom. She will book a one to one with Tom.")
+    ok("note", "add", MARIA, str(f))
+    items = json.loads(ok("commitment", "list", MARIA, "--json").stdout)["commitments"]
+    assert len(items) == 2
+    assert set(items[0]) == {"id", "note_id", "date", "text", "display", "status", "source", "evidence"}
+    assert "Tom" not in items[0]["text"] and "Tom" in items[0]["display"]
+    ok("commitment", "done", MARIA, str(items[0]["id"]))
+    ok("commitment", "drop", MARIA, str(items[1]["id"]))
+    after = {c["id"]: (c["status"], c["source"]) for c in json.loads(ok("commitment", "list", MARIA, "--json").stdout)["commitments"]}
+    assert after == {items[0]["id"]: ("done", "coach"), items[1]["id"]: ("dropped", "coach")}
+    assert len(json.loads(ok("commitment", "list", MARIA, "--status", "done", "--json").stdout)["commitments"]) == 1
+    assert "no commitment 999" in fails("commitment", "done", MARIA, "999", code=3)
+    assert "unknown status" in fails("commitment", "list", MARIA, "--status", "maybe")
+    brief = json.loads(ok("prep", MARIA, "--json").stdout)
+    assert {c["id"] for c in brief["commitments"]} >= {items[0]["id"]}
