@@ -352,6 +352,7 @@ def _theme_json(t) -> dict:
         "trend": t.trend,
         "first_seen": t.sessions[0].date,
         "last_seen": t.sessions[-1].date,
+        "keyphrases": list(t.keyphrases),
     }
 
 

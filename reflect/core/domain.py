@@ -99,6 +99,8 @@ class Theme:
     """Two or three short redacted quotes."""
     trend: str
     """new, rising, steady, fading or resolved."""
+    keyphrases: list[str] = field(default_factory=list)
+    """For an emergent theme (not from the taxonomy): the words that characterise it."""
 
 
 @dataclass

@@ -364,7 +364,7 @@ class Practice:
         return self._theme_vectors
 
     def themes(self, client: Client, since: date | None = None) -> list[Theme]:
-        from reflect.core.themes import find_themes, similarity
+        from reflect.core.themes import combine, emergent_themes, find_themes, similarity
 
         notes = [n for n in self.store.notes(client.id) if since is None or n.date >= since]
         passages, vectors = self.index(client).all()
@@ -373,8 +373,10 @@ class Practice:
         if not rows:
             return []
         taxonomy, phrase_vectors, owner = self._taxonomy_vectors()
+        kept = [passages[i] for i in rows]
         sims = similarity(vectors[rows], phrase_vectors, owner, len(taxonomy))
-        return find_themes(notes, [passages[i] for i in rows], sims, taxonomy)
+        named = find_themes(notes, kept, sims, taxonomy)
+        return combine(named, emergent_themes(notes, kept, vectors[rows]))
 
     # commitments ---------------------------------------------------------------------------------
     def commitments(self, client: Client, horizon: int = 4) -> list[Commitment]:

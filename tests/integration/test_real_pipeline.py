@@ -110,3 +110,17 @@ def test_canary_identifiers_never_reach_index_prompts_or_caches(tmp_path: Path, 
     assert "client" in caplog.text  # the logs did record the work (ids, counts), just not the text
     leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and root not in p.parents]
     assert leftovers == []  # no temp files beside the practice
+
+
+def test_same_theme_in_different_words_is_one_recurring_theme(tmp_path: Path, real_detector, real_embedder) -> None:
+    with Practice.open(tmp_path / "p", detector=real_detector, embedder=real_embedder) as p:
+        c = p.add_client("Lena Fischer")
+        p.add_notes(c, [
+            NoteInput(date(2026, 1, 5), "She still reviews every pull request herself instead of handing code review to her leads.", "t"),
+            NoteInput(date(2026, 1, 19), "Sleep has been fine. The offsite went well.", "t"),
+            NoteInput(date(2026, 2, 2), "Letting the team own decisions without checking their work still feels risky to her.", "t"),
+        ])
+        themes = {t.label: [s.note_id for s in t.sessions] for t in p.themes(c)}
+    notes = sorted(n for ids in themes.values() for n in ids)
+    assert "Delegation" in themes, themes
+    assert len(themes["Delegation"]) == 2 and 2 not in [n - min(notes) + 1 for n in themes["Delegation"]]

@@ -118,3 +118,31 @@ def test_bank_fills_gaps_with_theme_questions_first() -> None:
     assert [x.source for x in filled] == ["bank", "bank"]
     assert filled[0].evidence[0].text == "quote"
     assert near_duplicate("What could you let go of?", "what could you let go of")
+
+
+def test_average_linkage_clustering_groups_close_vectors() -> None:
+    from reflect.core.themes import cluster
+
+    v = np.array([[1, 0, 0], [0.95, 0.05, 0], [0, 1, 0], [0.05, 0.98, 0], [0, 0, 1]], dtype=np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    labels = cluster(v, 0.8)
+    assert labels[0] == labels[1] and labels[2] == labels[3]
+    assert len({labels[0], labels[2], labels[4]}) == 3
+
+
+def test_emergent_theme_needs_two_sessions_and_a_readable_label() -> None:
+    from reflect.core.themes import emergent_themes
+
+    notes = [Note(i, "c", date(2026, 1, i), "", "") for i in (1, 2, 3, 4, 5)]
+    passages = [
+        Passage(1, "2026-01-01", "The pottery studio lease and pottery classes."),
+        Passage(3, "2026-01-03", "Pottery classes again; the studio lease is due."),
+        Passage(2, "2026-01-02", "Budget review."),
+        Passage(4, "2026-01-04", "Sleep."),
+        Passage(5, "2026-01-05", "Hiring plan."),
+    ]
+    v = np.array([[1, 0, 0, 0], [0.98, 0.02, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], dtype=np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    [theme] = emergent_themes(notes, passages, v, threshold=0.5)
+    assert [s.note_id for s in theme.sessions] == [1, 3]
+    assert "pottery" in theme.keyphrases and len(theme.keyphrases) >= 2
