@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple, Protocol
 
 from reflect.core.domain import Entity, Redaction
@@ -81,34 +82,20 @@ class Detector(Protocol):
 
 
 
-_common_words: set[str] | None = None
-
-
-_stop_words: set[str] | None = None
-
-
-def stop_words() -> set[str]:
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
     """spaCy's English stop words (function words: "will", "may", "am")."""
-    global _stop_words
-    if _stop_words is None:
-        try:
-            from spacy.lang.en.stop_words import STOP_WORDS
-        except ImportError:  # pragma: no cover - spaCy is a dependency
-            STOP_WORDS = set()
-        _stop_words = {w.casefold() for w in STOP_WORDS}
-    return _stop_words
+    try:
+        from spacy.lang.en.stop_words import STOP_WORDS
+    except ImportError:  # pragma: no cover - spaCy is a dependency
+        return frozenset()
+    return frozenset(w.casefold() for w in STOP_WORDS)
 
 
-def common_words() -> set[str]:
-    """English stop words (spaCy's list) plus common words that double as names."""
-    global _common_words
-    if _common_words is None:
-        try:
-            from spacy.lang.en.stop_words import STOP_WORDS
-        except ImportError:  # pragma: no cover - spaCy is a dependency
-            STOP_WORDS = set()
-        _common_words = {w.casefold() for w in STOP_WORDS} | set(_NAME_WORDS)
-    return _common_words
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """English stop words plus common words that double as names ("will", "grace", "mark")."""
+    return stop_words() | frozenset(_NAME_WORDS)
 
 
 class MapEntry(NamedTuple):
