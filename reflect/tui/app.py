@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Label, ListItem, ListView, Markdown, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, Label, ListItem, ListView, Markdown, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from reflect.core.domain import Client
@@ -41,10 +41,16 @@ class ReflectApp(App):
     SUB_TITLE = "private session reflection: nothing leaves this machine"
     CSS_PATH = "app.tcss"
     BINDINGS = [
-        Binding("p", "prep", "Prep brief", id="prep"),
+        Binding("a", "add_client", "Client", id="add_client"),
+        Binding("n", "add_note", "Note", id="add_note"),
+        Binding("o", "roster", "Roster", id="roster"),
+        Binding("slash", "search", "Search", id="search"),
         Binding("t", "themes", "Themes", id="themes"),
-        Binding("r", "toggle_redacted", "Original / redacted", id="toggle_redacted"),
-        Binding("escape", "cancel", "Cancel", id="cancel"),
+        Binding("p", "prep", "Prep", id="prep"),
+        Binding("r", "toggle_redacted", "Original/redacted", id="toggle_redacted"),
+        Binding("f", "forget", "Forget", id="forget", show=False),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("escape", "cancel", "Cancel", id="cancel", show=False),
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
@@ -71,10 +77,15 @@ class ReflectApp(App):
                             yield Static("", id="note-mode")
                             yield Static("Pick a client, then a note.", id="note-text")
                 with TabPane("Themes", id="themes-tab"):
-                    with VerticalScroll():
-                        yield Markdown("Press **t** to find recurring themes.", id="themes")
+                    with VerticalScroll(id="themes-scroll"):
+                        yield Static("Press t to find recurring themes.", id="themes")
+                with TabPane("Search", id="search-tab"):
+                    with Vertical():
+                        yield Input(placeholder="Search this client's notes (names are redacted first)", id="query")
+                        with VerticalScroll():
+                            yield Static("", id="results")
                 with TabPane("Prep", id="prep-tab"):
-                    with VerticalScroll():
+                    with VerticalScroll(id="prep-scroll"):
                         yield Static("", id="stream")
                         yield Markdown("Press **p** to prepare the next session.", id="brief")
         yield Footer()
@@ -92,6 +103,17 @@ class ReflectApp(App):
             self.notify("Fictional demo practice", timeout=3)
 
     @on(ListView.Selected, "#clients")
+    def client_opened(self, event: ListView.Selected) -> None:
+        """Enter on a client opens their notes: focus moves to the session list, first note shown."""
+        self.client_chosen(event)
+        notes = self.query_one("#notes", ListView)
+        self.query_one("#tabs", TabbedContent).active = "notes-tab"
+        notes.focus()
+        if notes.children:
+            notes.index = 0
+            self.note_id = notes.children[0].note_id
+            self._show_note()
+
     @on(ListView.Highlighted, "#clients")
     def client_chosen(self, event) -> None:
         if not isinstance(event.item, ClientItem) or event.item.client == self.client:
@@ -102,7 +124,8 @@ class ReflectApp(App):
         for n in self.practice.notes(self.client):
             notes.append(NoteItem(n.id, f"{n.date.isoformat()} · note {n.id}"))
         self.query_one("#note-text", Static).update("Pick a note.")
-        self.query_one("#themes", Markdown).update("Press **t** to find recurring themes.")
+        self.query_one("#themes", Static).update("Press t to find recurring themes.")
+        self.query_one("#results", Static).update("")
         self.query_one("#brief", Markdown).update("Press **p** to prepare the next session.")
 
     @on(ListView.Highlighted, "#notes")
@@ -136,37 +159,32 @@ class ReflectApp(App):
         if self.client is None:
             self.notify("Pick a client first", severity="warning")
             return
-        self.query_one("#tabs", TabbedContent).active = "themes-tab"
-        self.query_one("#themes", Markdown).update("_Finding themes…_")
+        self._show_tab("themes-tab", "#themes-scroll")
+        self.query_one("#themes", Static).update("Finding themes…")
         self._themes_worker(self.client)
 
     @work(thread=True, exclusive=True, group="themes", exit_on_error=False)
     def _themes_worker(self, client: Client) -> None:
+        from reflect.render import theme_timeline
+
         try:
             found = self.practice.themes(client)
+            notes = self.practice.notes(client)
             reid = self.practice.pseudonym_map(client).reidentify
         except ReflectError as exc:
             self.post_message(WorkFailed(str(exc)))
             return
-        lines = [f"## Recurring themes · {client.name}", ""]
-        if not found:
-            lines.append("None yet: a theme recurs once it appears in two sessions.")
-        for t in found:
-            sessions = ", ".join(s.date for s in t.sessions)
-            lines.append(f"- **{t.label}** ({t.trend}) — {sessions}")
-            for ev in t.evidence[:2]:
-                lines.append(f"  - “{reid(ev.text)}” (note {ev.note_id})")
-        self.post_message(ThemesFound("\n".join(lines)))
+        self.post_message(ThemesFound(theme_timeline(client.name, notes, found, reid)))
 
     @on(ThemesFound)
     def themes_found(self, message: ThemesFound) -> None:
-        self.query_one("#themes", Markdown).update(message.markdown)
+        self.query_one("#themes", Static).update(message.markdown)
 
     def action_prep(self) -> None:
         if self.client is None:
             self.notify("Pick a client first", severity="warning")
             return
-        self.query_one("#tabs", TabbedContent).active = "prep-tab"
+        self._show_tab("prep-tab", "#prep-scroll")
         self._stream = []
         self.query_one("#stream", Static).update("[dim]Loading models and preparing… (Escape cancels)[/dim]")
         self.query_one("#brief", Markdown).update("")
@@ -201,6 +219,152 @@ class ReflectApp(App):
         self.query_one("#stream", Static).update("")
         self.query_one("#brief", Markdown).update(message.markdown)
 
+    def _show_tab(self, tab: str, focus: str) -> None:
+        """Switch tab and move focus into it (a focused widget left in a hidden tab would switch back)."""
+        self.query_one("#tabs", TabbedContent).active = tab
+        self.query_one(focus).focus()
+
+    # dialogs -----------------------------------------------------------------------------------
+    def _reload_clients(self, select: str | None = None) -> None:
+        clients = self.query_one("#clients", ListView)
+        clients.clear()
+        for row in self.practice.clients():
+            clients.append(ClientItem(row.client, f"{row.notes} notes · last {row.last_session or '-'}"))
+            if row.client.id == select:
+                clients.index = len(clients.children) - 1
+
+    def action_add_client(self) -> None:
+        from reflect.tui.screens.add_client import AddClientScreen
+
+        def added(result) -> None:
+            if result is None:
+                return
+            try:
+                client = self.practice.add_client(*result)
+            except ReflectError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.client = None
+            self._reload_clients(select=client.id)
+            self.notify(f"Added {client.name}")
+
+        self.push_screen(AddClientScreen(), added)
+
+    def action_add_note(self) -> None:
+        from reflect.tui.screens.add_note import AddNoteScreen
+
+        if self.client is None:
+            self.notify("Pick a client first", severity="warning")
+            return
+        client = self.client
+
+        def written(result) -> None:
+            if result is not None:
+                self.notify("Redacting, storing and indexing the note…")
+                self._add_note_worker(client, *result)
+
+        self.push_screen(AddNoteScreen(self.practice, client), written)
+
+    @work(thread=True, exclusive=True, group="ingest", exit_on_error=False)
+    def _add_note_worker(self, client: Client, when, text: str) -> None:
+        from reflect.core.noteinput import NoteInput
+
+        try:
+            [note] = self.practice.add_notes(client, [NoteInput(when, text, "the note editor")])
+        except ReflectError as exc:
+            self.post_message(WorkFailed(str(exc)))
+            return
+        self.call_from_thread(self._note_added, client, note.id)
+
+    def _note_added(self, client: Client, note_id: int) -> None:
+        self.notify(f"Note {note_id} saved")
+        self._reload_clients(select=client.id)
+        if self.client and self.client.id == client.id:
+            notes = self.query_one("#notes", ListView)
+            notes.append(NoteItem(note_id, f"{self.practice.note(client, note_id).date.isoformat()} · note {note_id}"))
+
+    def action_roster(self) -> None:
+        from reflect.tui.screens.roster import RosterScreen
+
+        if self.client is None:
+            self.notify("Pick a client first", severity="warning")
+            return
+        client = self.client
+
+        def added(result) -> None:
+            if result is None:
+                return
+            try:
+                person = self.practice.add_person(client, *result)
+            except ReflectError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.notify(f"{person.name} is on the roster and will always be redacted")
+
+        self.push_screen(RosterScreen(client.name, _roster_rows(self.practice, client)), added)
+
+    def action_search(self) -> None:
+        if self.client is None:
+            self.notify("Pick a client first", severity="warning")
+            return
+        self._show_tab("search-tab", "#query")
+
+    @on(Input.Submitted, "#query")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        if self.client is not None and event.value.strip():
+            self.query_one("#results", Static).update("Searching…")
+            self._search_worker(self.client, event.value)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search_worker(self, client: Client, query: str) -> None:
+        try:
+            results = self.practice.search(client, query, 8)
+            reid = self.practice.pseudonym_map(client).reidentify
+        except ReflectError as exc:
+            self.post_message(WorkFailed(str(exc)))
+            return
+        lines = [f"[b]note {p.note_id} · {p.date} · {p.score:.2f}[/b]\n{_escape(reid(p.text))}\n" for p in results]
+        self.call_from_thread(self.query_one("#results", Static).update, "\n".join(lines) or "Nothing found.")
+
+    def action_forget(self) -> None:
+        from reflect.tui.screens.confirm_forget import ConfirmForgetScreen
+
+        if self.client is None:
+            self.notify("Pick a client first", severity="warning")
+            return
+        client = self.client
+
+        def confirmed(erase: bool | None) -> None:
+            if not erase:
+                return
+            self.practice.forget(client)
+            self.client = None
+            self.query_one("#notes", ListView).clear()
+            self.query_one("#note-text", Static).update("")
+            self._reload_clients()
+            self.notify(f"{client.name} was erased")
+
+        self.push_screen(ConfirmForgetScreen(client.name), confirmed)
+
+    def action_help(self) -> None:
+        from reflect.tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen):
+        from textual.app import SystemCommand
+
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("client: add", "Add a client to the practice", self.action_add_client)
+        yield SystemCommand("client: forget", "Erase the selected client (asks first)", self.action_forget)
+        yield SystemCommand("note: add with redaction preview", "Write a note and see what the model will see", self.action_add_note)
+        yield SystemCommand("note: toggle original / redacted", "Show what the model sees", self.action_toggle_redacted)
+        yield SystemCommand("roster: edit", "People around the client, always redacted", self.action_roster)
+        yield SystemCommand("search: notes", "Semantic search over this client's notes", self.action_search)
+        yield SystemCommand("themes: show", "Recurring themes over time", self.action_themes)
+        yield SystemCommand("prep: next session", "Prepare the next session with the local model", self.action_prep)
+        yield SystemCommand("help", "Keys and what reflect does", self.action_help)
+
     def action_cancel(self) -> None:
         cancelled = [w for w in self.workers if w.group == "prep" and w.is_running]
         for w in cancelled:
@@ -218,6 +382,23 @@ class ReflectApp(App):
         if event.state == WorkerState.ERROR:
             # Unexpected failures: show the type only; the exception text could quote a note.
             self.notify(f"Something went wrong ({type(event.worker.error).__name__}); nothing was stored", severity="error")
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _roster_rows(practice, client: Client) -> list[tuple[str, str, str, str]]:
+    from reflect.core.redaction.text import fold
+
+    pmap = practice.pseudonym_map(client)
+    rows = [(client.name, ", ".join(client.aliases), "client", "[CLIENT]")]
+    for p in practice.people(client):
+        hit = pmap.lookup(fold(p.name))
+        rows.append((p.name, ", ".join(p.aliases), p.role or "", hit[1] if hit else "?"))
+    return rows
 
 
 def run_app(data_dir: Path | None = None, demo: bool = False, model: str | None = None) -> None:

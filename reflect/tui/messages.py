@@ -23,7 +23,9 @@ class PrepFinished(Message):
 
 @dataclass
 class ThemesFound(Message):
-    markdown: str
+    """The themes timeline is ready (a rich renderable, names restored for the coach)."""
+
+    markdown: object
 
 
 @dataclass

@@ -50,3 +50,102 @@ async def test_prep_runs_in_a_worker_and_shows_names_only_on_screen(fake_practic
         assert "Prep brief: Maria Gonzalez" in source
         assert "What did delegating the deck teach Maria Gonzalez?" in source
         assert "Maria" not in json.dumps(fake_practice.llm.prompts)
+
+
+async def test_add_client_through_the_dialog(fake_practice) -> None:
+    app = ReflectApp(fake_practice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.click("#name")
+        await pilot.press(*"Kenji Watanabe")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [c.client.name for c in fake_practice.clients()] == ["Kenji Watanabe"]
+        assert app.client is not None and app.client.name == "Kenji Watanabe"
+
+
+async def test_add_note_shows_the_redaction_preview_then_stores(fake_practice) -> None:
+    _setup(fake_practice)
+    app = ReflectApp(fake_practice)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"Tom Becker said Maria did well.")
+        await pilot.pause(0.6)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        preview = str(app.screen.query_one("#preview", Static).render())
+        assert "Tom" not in preview and "[PERSON_1]" in preview and "[CLIENT]" in preview
+        assert len(fake_practice.notes(app.client)) == 2  # nothing stored by the preview
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(fake_practice.notes(app.client)) == 3
+
+
+async def test_prep_can_be_cancelled_with_escape(fake_practice) -> None:
+    import threading
+
+    _setup(fake_practice)
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow_generate(*args, cancelled=None, **kwargs):
+        from reflect.core.llm import Generation
+
+        started.set()
+        while not (cancelled and cancelled()):
+            if release.wait(0.05):
+                break
+        return Generation('{"questions": []}', 1, 0.1, "cancelled")
+
+    fake_practice.llm.generate = slow_generate
+    app = ReflectApp(fake_practice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("p")
+        for _ in range(50):
+            if started.is_set():
+                break
+            await pilot.pause(0.05)
+        await pilot.press("escape")
+        await pilot.pause()
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "cancelled" in str(app.query_one("#stream", Static).render()).lower()
+        assert "Prep brief" not in app.query_one("#brief", Markdown).source
+
+
+async def test_search_shows_passages_with_names_on_screen_only(fake_practice) -> None:
+    _setup(fake_practice)
+    app = ReflectApp(fake_practice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.press(*"delegated deck")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        results = str(app.query_one("#results", Static).render())
+        assert "delegated the deck" in results and "Maria Gonzalez" in results
+
+
+async def test_forget_asks_first_and_then_erases(fake_practice) -> None:
+    _setup(fake_practice)
+    app = ReflectApp(fake_practice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("f")
+        await pilot.pause()
+        await pilot.click("#keep")
+        await pilot.pause()
+        assert len(fake_practice.clients()) == 1
+        await pilot.press("f")
+        await pilot.pause()
+        await pilot.click("#erase")
+        await pilot.pause()
+        assert fake_practice.clients() == []

@@ -1,0 +1,87 @@
+"""Write a note with a live redaction preview: what the index and the model will see, before saving.
+
+The preview runs in a thread worker a moment after typing stops (the redaction models load lazily the
+first time). Returns (date, text) or None."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widgets import Button, Input, Label, Static, TextArea
+from textual.worker import get_current_worker
+
+from reflect.core.domain import Client
+from reflect.core.errors import ReflectError
+
+
+class AddNoteScreen(ModalScreen[tuple[date, str] | None]):
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", id="cancel_dialog"),
+        Binding("ctrl+s", "save", "Save note", id="save_note"),
+    ]
+
+    def __init__(self, practice, client: Client) -> None:
+        super().__init__()
+        self.practice = practice
+        self.client = client
+        self._debounce: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(f"New note for {self.client.name}  (ctrl+s saves, escape cancels)", classes="heading")
+            yield Input(value=date.today().isoformat(), placeholder="YYYY-MM-DD", id="date")
+            with Horizontal():
+                yield TextArea(id="text")
+                with VerticalScroll(id="preview-pane"):
+                    yield Label("What the model will see", classes="heading")
+                    yield Static("Start typing…", id="preview")
+            yield Button("Save note", variant="primary", id="save")
+
+    def on_mount(self) -> None:
+        self.query_one("#text", TextArea).focus()
+
+    @on(TextArea.Changed)
+    def _changed(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(0.4, self._refresh_preview)
+
+    def _refresh_preview(self) -> None:
+        self._preview_worker(self.query_one("#text", TextArea).text)
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def _preview_worker(self, text: str) -> None:
+        from reflect.render import highlight_placeholders
+
+        if not text.strip():
+            return
+        try:
+            redacted = self.practice.preview_redaction(text, self.client).redacted
+        except ReflectError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.query_one("#preview", Static).update, highlight_placeholders(redacted))
+
+    def on_button_pressed(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        from reflect.core.noteinput import parse_date
+
+        text = self.query_one("#text", TextArea).text
+        if not text.strip():
+            self.notify("The note is empty", severity="warning")
+            return
+        try:
+            when = parse_date(self.query_one("#date", Input).value, "the date field")
+        except ReflectError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.dismiss((when, text))

@@ -1,0 +1,28 @@
+"""Confirm before a client is forgotten: erasure cannot be undone. Returns True to erase."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label
+
+
+class ConfirmForgetScreen(ModalScreen[bool]):
+    BINDINGS = [Binding("escape", "dismiss(False)", "Keep", id="cancel_dialog")]
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.client_name = name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Forget {self.client_name}?", classes="heading")
+            yield Label("Every note, the roster, the pseudonym map, recorded prompts and the index are erased. This cannot be undone.")
+            with Horizontal():
+                yield Button("Keep", id="keep")
+                yield Button("Erase everything", variant="error", id="erase")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "erase")
