@@ -51,9 +51,20 @@ def strip(strengths_by_note: dict[int, float], notes: list[Note]) -> Text:
     return cells
 
 
-def theme_timeline(client_name: str, notes: list[Note], themes: list[Theme], reid: Reid) -> Group:
+def theme_details(theme: Theme, reid: Reid) -> Group:
+    """One theme's sessions and its evidence quotes (names restored)."""
+    lines = [Text(f"{theme.label} ({len(theme.sessions)} sessions, {theme.trend})", style="bold")]
+    if theme.keyphrases:
+        lines.append(Text(f"  emergent theme; keyphrases: {', '.join(theme.keyphrases)}", style="dim"))
+    for ev in theme.evidence:
+        lines.append(Text(f"  “{reid(ev.text)}” — note {ev.note_id}, {ev.date}"))
+    return Group(*lines)
+
+
+def theme_table(client_name: str, notes: list[Note], themes: list[Theme]) -> Table | Text:
+    """The timeline: one row per theme, one heat-strip cell per session."""
     if not themes:
-        return Group(Text(f"No recurring themes yet for {client_name} ({len(notes)} sessions): a theme recurs once it appears in two sessions."))
+        return Text(f"No recurring themes yet for {client_name} ({len(notes)} sessions): a theme recurs once it appears in two sessions.")
     table = Table(title=f"Recurring themes · {client_name} · {len(notes)} sessions ({notes[0].date} → {notes[-1].date})")
     table.add_column("theme")
     table.add_column("sessions", no_wrap=True)
@@ -62,12 +73,13 @@ def theme_timeline(client_name: str, notes: list[Note], themes: list[Theme], rei
     for t in themes:
         strengths = {s.note_id: st for s, st in zip(t.sessions, t.strengths)}
         table.add_row(t.label, strip(strengths, notes), TREND_MARK.get(t.trend, t.trend), f"{t.sessions[0].date} → {t.sessions[-1].date}")
-    details = [Text("")]
-    for t in themes:
-        details.append(Text(f"{t.label} ({len(t.sessions)} sessions, {t.trend})", style="bold"))
-        for ev in t.evidence:
-            details.append(Text(f"  “{reid(ev.text)}” — note {ev.note_id}, {ev.date}"))
-    return Group(table, *details)
+    return table
+
+
+def theme_timeline(client_name: str, notes: list[Note], themes: list[Theme], reid: Reid) -> Group:
+    """The timeline, then every theme's details (for the CLI)."""
+    details = [item for t in themes for item in (Text(""), theme_details(t, reid))]
+    return Group(theme_table(client_name, notes, themes), *details)
 
 
 def question_list(questions: list[Question], reid: Reid, status: str) -> Group:

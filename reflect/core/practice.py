@@ -329,6 +329,30 @@ class Practice:
             progress(len(stored), len(inputs))
         return stored
 
+    def edit_note(self, client: Client, note_id: int, item: NoteInput) -> Note:
+        """Replace a note's text (and date): redacted again (fail closed), re-indexed and its commitments
+        re-derived. The store change is all or nothing; should the index update fail half-way,
+        ``reflect reindex`` rebuilds it from the store. The map keeps what it learned."""
+        old = self.note(client, note_id)
+        if not item.text.strip():
+            raise InputError("the note is empty: nothing to save")
+        if len(item.text) > self.settings.max_note_chars:
+            raise InputError(f"the note is longer than the limit of {self.settings.max_note_chars:,} characters")
+        pmap = self.pseudonym_map(client)
+        redaction = self.gate.redact(item.text, pmap)
+        note = Note(old.id, client.id, item.date, item.text, redaction.redacted)
+        passages = self._passages(note)
+        vectors = self.embedder.embed([p.text for p in passages])
+        index = self.index(client)
+        with self.store.transaction():
+            self.store.add_vault_entries(client.id, pmap.new_rows)
+            self.store.update_note(client.id, note_id, item.date, item.text, redaction.redacted)
+            self.store.refresh_commitments(client.id, note_id, extract_commitments(redaction.redacted))
+            index.delete_notes([note_id])
+            index.add(passages, vectors)
+        log.info("client %s: note %s edited, %d passages", client.id, note_id, len(passages))
+        return note
+
     @staticmethod
     def _passages(note: Note) -> list[Passage]:
         return [Passage(note.id, note.date.isoformat(), text, i) for i, text in enumerate(chunk(note.redacted))]

@@ -199,6 +199,12 @@ class Store:
         row = self.db.execute("SELECT * FROM notes WHERE client_id = ? AND id = ?", (client_id, note_id)).fetchone()
         return self._note(row) if row else None
 
+    def update_note(self, client_id: str, note_id: int, when: date, original: str, redacted: str) -> None:
+        self.db.execute(
+            "UPDATE notes SET date = ?, original = ?, redacted = ? WHERE client_id = ? AND id = ?",
+            (when.isoformat(), original, redacted, client_id, note_id),
+        )
+
     def note_count(self, client_id: str) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM notes WHERE client_id = ?", (client_id,)).fetchone()[0])
 

@@ -14,18 +14,23 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Input, Label, ListItem, ListView, Markdown, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, Label, ListItem, ListView, Markdown, OptionList, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from reflect.core.domain import Client
 from reflect.core.errors import ReflectError
-from reflect.tui.messages import PrepFinished, PrepStreamed, ThemesFound, WorkFailed
+from reflect.tui.messages import CommitmentsCounted, PrepFinished, PrepStreamed, ThemesFound, WorkFailed
 
 
 class ClientItem(ListItem):
     def __init__(self, client: Client, detail: str):
-        super().__init__(Label(f"{client.name}\n[dim]{detail}[/dim]"))
+        self.label = Label(f"{client.name}\n[dim]{detail}[/dim]")
+        super().__init__(self.label)
         self.client = client
+        self.detail = detail
+
+    def show_open_commitments(self, count: int) -> None:
+        self.label.update(f"{self.client.name}\n[dim]{self.detail} · {count} open[/dim]")
 
 
 class NoteItem(ListItem):
@@ -43,6 +48,7 @@ class ReflectApp(App):
     BINDINGS = [
         Binding("a", "add_client", "Client", id="add_client"),
         Binding("n", "add_note", "Note", id="add_note"),
+        Binding("e", "edit_note", "Edit", id="edit_note"),
         Binding("o", "roster", "Roster", id="roster"),
         Binding("slash", "search", "Search", id="search"),
         Binding("t", "themes", "Themes", id="themes"),
@@ -62,6 +68,7 @@ class ReflectApp(App):
         self.note_id: int | None = None
         self.show_redacted = False
         self._stream: list[str] = []
+        self._theme_details: list = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -79,6 +86,8 @@ class ReflectApp(App):
                 with TabPane("Themes", id="themes-tab"):
                     with VerticalScroll(id="themes-scroll"):
                         yield Static("Press t to find recurring themes.", id="themes")
+                        yield OptionList(id="theme-list")
+                        yield Static("", id="theme-evidence")
                 with TabPane("Search", id="search-tab"):
                     with Vertical():
                         yield Input(placeholder="Search this client's notes (names are redacted first)", id="query")
@@ -99,6 +108,8 @@ class ReflectApp(App):
             clients.index = 0
             self.client_chosen(ListView.Highlighted(clients, clients.children[0]))
         clients.focus()
+        if clients.children:
+            self._count_commitments([item.client for item in clients.children])
         if self.demo:
             self.notify("Fictional demo practice", timeout=3)
 
@@ -125,6 +136,8 @@ class ReflectApp(App):
             notes.append(NoteItem(n.id, f"{n.date.isoformat()} · note {n.id}"))
         self.query_one("#note-text", Static).update("Pick a note.")
         self.query_one("#themes", Static).update("Press t to find recurring themes.")
+        self.query_one("#theme-list", OptionList).clear_options()
+        self.query_one("#theme-evidence", Static).update("")
         self.query_one("#results", Static).update("")
         self.query_one("#brief", Markdown).update("Press **p** to prepare the next session.")
 
@@ -150,6 +163,21 @@ class ReflectApp(App):
             mode.update("[b]Original, for you only[/b] (r: what the model sees)")
             text.update(note.original)
 
+    @work(thread=True, exclusive=True, group="commitments", exit_on_error=False)
+    def _count_commitments(self, clients: list[Client]) -> None:
+        counts = {}
+        for client in clients:
+            if get_current_worker().is_cancelled:
+                return
+            counts[client.id] = sum(c.status == "open" for c in self.practice.commitments(client))
+        self.post_message(CommitmentsCounted(counts))
+
+    @on(CommitmentsCounted)
+    def commitments_counted(self, message: CommitmentsCounted) -> None:
+        for item in self.query_one("#clients", ListView).children:
+            if isinstance(item, ClientItem) and item.client.id in message.counts:
+                item.show_open_commitments(message.counts[item.client.id])
+
     def action_toggle_redacted(self) -> None:
         self.show_redacted = not self.show_redacted
         self._show_note()
@@ -165,7 +193,7 @@ class ReflectApp(App):
 
     @work(thread=True, exclusive=True, group="themes", exit_on_error=False)
     def _themes_worker(self, client: Client) -> None:
-        from reflect.render import theme_timeline
+        from reflect.render import theme_details, theme_table
 
         try:
             found = self.practice.themes(client)
@@ -174,11 +202,25 @@ class ReflectApp(App):
         except ReflectError as exc:
             self.post_message(WorkFailed(str(exc)))
             return
-        self.post_message(ThemesFound(theme_timeline(client.name, notes, found, reid)))
+        self.post_message(ThemesFound(theme_table(client.name, notes, found), [(t.label, theme_details(t, reid)) for t in found]))
 
     @on(ThemesFound)
     def themes_found(self, message: ThemesFound) -> None:
-        self.query_one("#themes", Static).update(message.markdown)
+        self.query_one("#themes", Static).update(message.timeline)
+        options = self.query_one("#theme-list", OptionList)
+        options.clear_options()
+        self._theme_details = [details for _label, details in message.details]
+        options.add_options([label for label, _details in message.details])
+        if message.details:
+            options.highlighted = 0
+            options.focus()
+            self.query_one("#theme-evidence", Static).update(self._theme_details[0])
+
+    @on(OptionList.OptionHighlighted, "#theme-list")
+    def theme_selected(self, event: OptionList.OptionHighlighted) -> None:
+        """Selecting a theme shows its sessions' evidence."""
+        if 0 <= event.option_index < len(self._theme_details):
+            self.query_one("#theme-evidence", Static).update(self._theme_details[event.option_index])
 
     def action_prep(self) -> None:
         if self.client is None:
@@ -282,6 +324,37 @@ class ReflectApp(App):
         if self.client and self.client.id == client.id:
             notes = self.query_one("#notes", ListView)
             notes.append(NoteItem(note_id, f"{self.practice.note(client, note_id).date.isoformat()} · note {note_id}"))
+
+    def action_edit_note(self) -> None:
+        from reflect.tui.screens.add_note import AddNoteScreen
+
+        if self.client is None or self.note_id is None:
+            self.notify("Pick a note first", severity="warning")
+            return
+        client, note = self.client, self.practice.note(self.client, self.note_id)
+
+        def written(result) -> None:
+            if result is not None:
+                self.notify("Redacting and re-indexing the note…")
+                self._edit_note_worker(client, note.id, *result)
+
+        self.push_screen(AddNoteScreen(self.practice, client, note.original, note.date, title=f"Edit note {note.id}"), written)
+
+    @work(thread=True, exclusive=True, group="ingest", exit_on_error=False)
+    def _edit_note_worker(self, client: Client, note_id: int, when, text: str) -> None:
+        from reflect.core.noteinput import NoteInput
+
+        try:
+            self.practice.edit_note(client, note_id, NoteInput(when, text, "the note editor"))
+        except ReflectError as exc:
+            self.post_message(WorkFailed(str(exc)))
+            return
+        self.call_from_thread(self._note_edited, note_id)
+
+    def _note_edited(self, note_id: int) -> None:
+        self.notify(f"Note {note_id} saved")
+        if self.note_id == note_id:
+            self._show_note()
 
     def action_roster(self) -> None:
         from reflect.tui.screens.roster import RosterScreen

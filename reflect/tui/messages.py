@@ -23,9 +23,17 @@ class PrepFinished(Message):
 
 @dataclass
 class ThemesFound(Message):
-    """The themes timeline is ready (a rich renderable, names restored for the coach)."""
+    """Themes are ready: the timeline renderable and one (label, details renderable) per theme."""
 
-    markdown: object
+    timeline: object
+    details: list
+
+
+@dataclass
+class CommitmentsCounted(Message):
+    """Open commitments per client id, counted in the background after start-up."""
+
+    counts: dict
 
 
 @dataclass

@@ -149,3 +149,59 @@ async def test_forget_asks_first_and_then_erases(fake_practice) -> None:
         await pilot.click("#erase")
         await pilot.pause()
         assert fake_practice.clients() == []
+
+
+async def test_edit_note_updates_text_and_what_the_model_sees(fake_practice) -> None:
+    _setup(fake_practice)
+    app = ReflectApp(fake_practice)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")  # open the client: first note selected
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        area = app.screen.query_one("#text")
+        area.text = "Maria met Tom Becker about burnout."
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        note = fake_practice.note(app.client, app.note_id)
+        assert note.original == "Maria met Tom Becker about burnout."
+        assert note.redacted == "[CLIENT] met [PERSON_1] about burnout."
+
+
+def _text(widget) -> str:
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=open("/dev/null", "w"))
+    console.print(widget.content)
+    return console.export_text()
+
+
+async def test_themes_panel_shows_evidence_of_the_selected_theme_and_clients_show_open_commitments(fake_practice) -> None:
+    from textual.widgets import OptionList
+
+    from reflect.core.domain import Evidence, Theme
+
+    _setup(fake_practice)
+    themes = [
+        Theme("Delegation", "", [Evidence(1, "2026-01-01", ""), Evidence(2, "2026-01-08", "")], [0.5, 0.6],
+              [Evidence(1, "2026-01-01", "[CLIENT] wants to delegate.")], "steady"),
+        Theme("Conflict", "", [Evidence(1, "2026-01-01", ""), Evidence(2, "2026-01-08", "")], [0.4, 0.4],
+              [Evidence(1, "2026-01-01", "[PERSON_1] disagrees.")], "new"),
+    ]
+    fake_practice.themes = lambda client, since=None: themes
+    fake_practice.commitments = lambda client: []
+    app = ReflectApp(fake_practice)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "0 open" in str(app.query_one("#clients").children[0].label.render())
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Maria Gonzalez wants to delegate" in _text(app.query_one("#theme-evidence", Static))
+        app.query_one("#theme-list", OptionList).highlighted = 1
+        await pilot.pause()
+        assert "Tom Becker disagrees" in _text(app.query_one("#theme-evidence", Static))

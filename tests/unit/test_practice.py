@@ -124,3 +124,18 @@ def test_followup_recap_is_validated(fake_practice) -> None:
     result = p.followup(c)
     assert "Maria" not in result.recap and "http" not in result.recap
     assert len(result.questions) == 3 and all(q.source == "bank" for q in result.questions)
+
+
+def test_edit_note_re_redacts_and_re_indexes(fake_practice) -> None:
+    p = fake_practice
+    c = p.add_client("Maria Gonzalez")
+    [n] = p.add_notes(c, [note("Maria talked about the budget. Zebra canary one.", 1)])
+    edited = p.edit_note(c, n.id, NoteInput(date(2026, 1, 2), "Maria met Raj Patel about delegation.", "edit"))
+    assert edited.redacted == "[CLIENT] met [PERSON_1] about delegation."
+    assert p.note(c, n.id).date == date(2026, 1, 2)
+    texts = [x.text for x in p.index(c).all()[0]]
+    assert texts == ["[CLIENT] met [PERSON_1] about delegation."]  # the old passages are gone
+    p._detector.fail = True
+    with pytest.raises(RedactionError):
+        p.edit_note(c, n.id, NoteInput(date(2026, 1, 3), "anything", "edit"))
+    assert p.note(c, n.id).redacted == edited.redacted  # fail closed: nothing changed

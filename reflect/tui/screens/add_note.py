@@ -1,4 +1,4 @@
-"""Write a note with a live redaction preview: what the index and the model will see, before saving.
+"""Write (or edit) a note with a live redaction preview: what the index and the model will see, before saving.
 
 The preview runs in a thread worker a moment after typing stops (the redaction models load lazily the
 first time). Returns (date, text) or None."""
@@ -26,18 +26,21 @@ class AddNoteScreen(ModalScreen[tuple[date, str] | None]):
         Binding("ctrl+s", "save", "Save note", id="save_note"),
     ]
 
-    def __init__(self, practice, client: Client) -> None:
+    def __init__(self, practice, client: Client, text: str = "", when: date | None = None, title: str = "New note") -> None:
         super().__init__()
         self.practice = practice
         self.client = client
+        self.initial_text = text
+        self.initial_date = when or date.today()
+        self.title = title
         self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(f"New note for {self.client.name}  (ctrl+s saves, escape cancels)", classes="heading")
-            yield Input(value=date.today().isoformat(), placeholder="YYYY-MM-DD", id="date")
+            yield Label(f"{self.title} for {self.client.name}  (ctrl+s saves, escape cancels)", classes="heading")
+            yield Input(value=self.initial_date.isoformat(), placeholder="YYYY-MM-DD", id="date")
             with Horizontal():
-                yield TextArea(id="text")
+                yield TextArea(self.initial_text, id="text")
                 with VerticalScroll(id="preview-pane"):
                     yield Label("What the model will see", classes="heading")
                     yield Static("Start typing…", id="preview")

@@ -19,6 +19,7 @@ model sees.
 | --- | --- |
 | a | add a client |
 | n | add a note (live redaction preview; ctrl+s saves) |
+| e | edit the selected note |
 | o | roster: the people around the client |
 | / | search this client's notes |
 | t | recurring themes |

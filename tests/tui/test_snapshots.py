@@ -1,0 +1,67 @@
+"""Snapshots of the main screens at a fixed terminal size, on fakes (deterministic content).
+Update after an intended change with: .venv/bin/python -m pytest tests/tui/test_snapshots.py --snapshot-update"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from reflect.core.noteinput import NoteInput
+from reflect.tui.app import ReflectApp
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def app(fake_practice):
+    c = fake_practice.add_client("Maria Gonzalez")
+    fake_practice.add_person(c, "Tom Becker", role="boss")
+    fake_practice.add_notes(c, [
+        NoteInput(date(2026, 1, 5), "Maria wants to delegate the weekly deck. Tom Becker disagrees.", "t"),
+        NoteInput(date(2026, 1, 19), "Maria delegated the deck to the team. She will book a one to one with Tom.", "t"),
+    ])
+    fake_practice.llm.outputs.append(json.dumps({"questions": [{"question": "What did delegating the deck teach [CLIENT]?", "passage": 1}]}))
+    return ReflectApp(fake_practice)
+
+
+async def _settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_notes_screen(snap_compare, app) -> None:
+    async def run_before(pilot) -> None:
+        await _settle(pilot)
+        await pilot.press("enter")
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_redacted_view(snap_compare, app) -> None:
+    async def run_before(pilot) -> None:
+        await _settle(pilot)
+        await pilot.press("enter", "r")
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_prep_brief(snap_compare, app) -> None:
+    async def run_before(pilot) -> None:
+        await _settle(pilot)
+        await pilot.press("p")
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_screen(snap_compare, app) -> None:
+    async def run_before(pilot) -> None:
+        await _settle(pilot)
+        await pilot.press("question_mark")
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
