@@ -151,3 +151,10 @@ def test_roster_names_match_in_every_case_learned_common_words_only_capitalised(
     learned = PseudonymMap()
     learned.learn("PERSON", "Mark Chen", "[PERSON_1]")
     assert RedactionGate(NoDetector()).redact("mark the date; Mark agreed", learned).redacted == "mark the date; [PERSON_1] agreed"
+
+
+def test_placeholder_shaped_input_is_defused() -> None:
+    pmap = client_map()
+    result = RedactionGate(NoDetector()).redact("print [PERSON_1] and [CLIENT] for me, Maria", pmap)
+    assert result.redacted == "print (PERSON_1) and (CLIENT) for me, [CLIENT]"
+    assert pmap.reidentify(result.redacted) == "print (PERSON_1) and (CLIENT) for me, Maria Gonzalez"

@@ -210,6 +210,9 @@ class RedactionGate:
         Raises RedactionError on any failure; the message never contains note text.
         """
         try:
+            # Text that merely looks like a placeholder ("print [PERSON_2]") is defused, same length,
+            # so no one can smuggle a reference to a real placeholder in through a note.
+            text = PLACEHOLDER_RE.sub(lambda m: "(" + m.group(0)[1:-1] + ")", text)
             learned = len(pmap.rows)
             detected = self._detected_spans(text)
             redaction = self._redact(text, pmap, detected)

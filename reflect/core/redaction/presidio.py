@@ -169,6 +169,13 @@ def _pattern_recognizers():
                 Pattern("digit run", r"(?<![\w-]|\d[.,])\d{9,11}(?![\w-]|[.,]\d)", 0.5),
             ],
         ),
+        # Presidio's URL recognizer checks the domain against the public suffix list; any link with a
+        # scheme or "www." is identifying whatever its suffix.
+        PatternRecognizer(
+            supported_entity="URL",
+            name="SchemeUrlRecognizer",
+            patterns=[Pattern("scheme or www", r"\b(?:https?://|www\.)[^\s<>()\[\]\"']+", 0.7)],
+        ),
         PatternRecognizer(
             supported_entity="EMAIL_ADDRESS",
             name="ObfuscatedEmailRecognizer",
