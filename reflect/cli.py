@@ -648,7 +648,17 @@ def main() -> None:
     """
     hardening.apply()
     try:
-        app()
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        sys.stderr.write("reflect: interrupted; nothing partial was stored\n")
+        sys.exit(130)
+    except typer.TyperException as exc:  # usage errors: one line, like every other error
+        if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None) is not None:
+            typer.echo(exc.ctx.get_help(), err=True)
+            sys.exit(2)
+        command = exc.ctx.command_path if getattr(exc, "ctx", None) is not None else "reflect"
+        sys.stderr.write(f"reflect: error: {exc.format_message()} (see '{command} -h')\n")
+        sys.exit(getattr(exc, "exit_code", 2))
     except Exception as exc:  # noqa: BLE001 - the last line of defence for privacy
         import os
 
@@ -659,3 +669,4 @@ def main() -> None:
             "Run again with REFLECT_DEBUG=1 to see details.\n"
         )
         sys.exit(70)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -563,11 +563,12 @@ class Practice:
             raise InputError(f"client {client.id} has no notes yet; add one with 'reflect note add'")
         themes = self.themes(client)
         latest = notes[-1].id
+        every = self.commitments(client)
         commitments = [
-            c for c in self.commitments(client)
+            c for c in every
             if c.note_id != latest and (c.status == "open" or any(e[0] == latest for e in c.evidence))
         ]
-        commitments += [c for c in self.commitments(client) if c.note_id == latest]  # agreed last time
+        commitments += [c for c in every if c.note_id == latest]  # agreed last time
         qs = self.questions(client, themes, on_text=on_text, cancelled=cancelled, commitments=commitments)
         return PrepBrief(client, notes[-1], self.summary(notes[-1]), themes, qs.questions, qs.status, commitments)
 

@@ -292,3 +292,14 @@ def test_commitment_commands(maria: Path) -> None:
     assert "unknown status" in fails("commitment", "list", MARIA, "--status", "maybe")
     brief = json.loads(ok("prep", MARIA, "--json").stdout)
     assert {c["id"] for c in brief["commitments"]} >= {items[0]["id"]}
+
+
+def test_usage_errors_are_one_line_too(isolated_home: Path) -> None:
+    import subprocess
+    import sys
+
+    for args in (["note", "show", "Maria Gonzalez", "abc"], ["nosuchcommand"], ["search"]):
+        out = subprocess.run([sys.executable, "-m", "reflect", *args], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("reflect: error: "), out.stderr
