@@ -51,7 +51,7 @@ def similarity(passage_vectors: np.ndarray, phrase_vectors: np.ndarray, owner: n
     return np.stack([sims[:, owner == k].max(axis=1) for k in range(themes)], axis=1)
 
 
-def trend(present: list[bool], strengths: list[float]) -> str:
+def trend(present: list[bool]) -> str:
     """new, rising, steady, fading or resolved, from presence per session (oldest first)."""
     n = len(present)
     idx = [i for i, p in enumerate(present) if p]
@@ -104,7 +104,6 @@ def find_themes(
             continue
         session_ids = sorted(per_session, key=lambda nid: order[nid])
         present = [note.id in per_session for note in notes]
-        strengths_all = [per_session.get(note.id, 0.0) for note in notes]
         evidence_rows = sorted(rows, key=lambda i: -float(sims[i, t]))
         evidence: list[Evidence] = []
         seen: set[int] = set()
@@ -122,7 +121,7 @@ def find_themes(
                 sessions=[Evidence(nid, dates[nid], "") for nid in session_ids],
                 strengths=[round(per_session[nid], 3) for nid in session_ids],
                 evidence=evidence,
-                trend=trend(present, strengths_all),
+                trend=trend(present),
             )
         )
     themes.sort(key=lambda th: (-len(th.sessions), -sum(th.strengths)))
@@ -234,7 +233,7 @@ def emergent_themes(
                 sessions=[Evidence(nid, dates[nid], "") for nid in sessions],
                 strengths=[round(per_session[nid], 3) for nid in sessions],
                 evidence=evidence,
-                trend=trend(present, []),
+                trend=trend(present),
                 keyphrases=words,
             )
         )

@@ -30,7 +30,7 @@ def test_chunks_respect_paragraphs_and_size() -> None:
     ],
 )
 def test_trend(present: list[bool], expected: str) -> None:
-    assert trend(present, [1.0 if p else 0.0 for p in present]) == expected
+    assert trend(present) == expected
 
 
 def test_themes_recur_at_passage_level() -> None:
