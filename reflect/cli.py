@@ -42,6 +42,8 @@ log = logging.getLogger("reflect")
 class State:
     data_dir: Optional[Path] = None
     model: Optional[str] = None
+    passphrase: Optional[str] = None
+    """Set only for the demo practice, whose fictional data is sealed with a published passphrase."""
 
 
 state = State()
@@ -95,18 +97,60 @@ def main_callback(
 def _open_tui(demo: bool) -> None:
     from reflect.tui.app import run_app
 
-    run_app(data_dir=state.data_dir, demo=demo, model=state.model)
+    root = _root()
+    run_app(data_dir=root, demo=demo, model=state.model, passphrase=state.passphrase or _passphrase_prompt(root))
 
 
-def _practice(data_dir: Optional[Path] = None):
-    """Open the practice (taking the single-writer lock) with settings from config, env and options."""
+def _root(data_dir: Optional[Path] = None) -> Path:
+    from reflect.paths import default_data_dir
+
+    return (data_dir or state.data_dir or default_data_dir()).expanduser()
+
+
+def _passphrase_prompt(root: Path, label: str = "Passphrase"):
+    """The passphrase source of the CLI: ``REFLECT_PASSPHRASE`` when set (nothing prompts), else a
+    hidden prompt when there is a terminal to ask in, else nothing (the core then says what to set)."""
+    import os
+
+    from reflect.settings import ENV_PASSPHRASE
+
+    def ask(new: bool) -> str:
+        if os.environ.get(ENV_PASSPHRASE):
+            return os.environ[ENV_PASSPHRASE]
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            return ""
+        if new:
+            typer.echo(
+                f"Setting up a new practice in {root}. Choose a passphrase (at least 8 characters): it encrypts "
+                "everything that names a client or says what they said, and it cannot be recovered.",
+                err=True,
+            )
+            return typer.prompt(f"New {label.lower()}", hide_input=True, confirmation_prompt=True, err=True)
+        return typer.prompt(f"{label} for {root}", hide_input=True, err=True)
+
+    return ask
+
+
+def _practice(data_dir: Optional[Path] = None, *, read_only: bool = False):
+    """Open and unlock the practice with settings from config, env and options. Writers take the
+    single-writer lock; ``read_only`` commands take none and work while the app is open."""
     from reflect.core.practice import Practice
-    from reflect.paths import DataPaths, default_data_dir
+    from reflect.paths import DataPaths
     from reflect.settings import Settings
 
-    root = (data_dir or state.data_dir or default_data_dir()).expanduser()
+    root = _root(data_dir)
     settings = Settings.load(DataPaths(root).config, model=state.model)
-    return Practice.open(root, settings)
+    return Practice.open(root, settings, passphrase=state.passphrase or _passphrase_prompt(root), read_only=read_only)
+
+
+def _detached():
+    """A practice object with no store and no lock, for a redaction preview that needs only the gate."""
+    from reflect.core.practice import Practice
+    from reflect.paths import DataPaths
+    from reflect.settings import Settings
+
+    root = _root()
+    return Practice.detached(root, Settings.load(DataPaths(root).config, model=state.model))
 
 
 def _console():
@@ -144,7 +188,7 @@ def client_add(
 @_run
 def client_list(as_json: JsonOpt = False) -> None:
     """List clients with their short id, number of notes and last session."""
-    with _practice() as practice:
+    with _practice(read_only=True) as practice:
         rows = practice.clients()
     if as_json:
         _print_json({"clients": [
@@ -242,7 +286,7 @@ def import_notes(
 @_run
 def note_list(client: ClientArg, as_json: JsonOpt = False) -> None:
     """List a client's notes, oldest first."""
-    with _practice() as practice:
+    with _practice(read_only=True) as practice:
         c = practice.client(client)
         notes = practice.notes(c)
     if as_json:
@@ -268,7 +312,7 @@ def note_show(
     as_json: JsonOpt = False,
 ) -> None:
     """Show one note: the original (for you) or the redacted text (what the model sees)."""
-    with _practice() as practice:
+    with _practice(read_only=True) as practice:
         c = practice.client(client)
         note = practice.note(c, note_id)
     if as_json:
@@ -296,7 +340,7 @@ def redact(
     """Preview what redaction does to a note. Stores nothing."""
     from reflect.core import noteinput
 
-    with _practice() as practice:
+    with (_practice(read_only=True) if client else _detached()) as practice:
         limit = practice.settings.max_note_chars
         if file is None or file == Path("-"):
             if sys.stdin.isatty():
@@ -475,7 +519,7 @@ def commitment_list(
     """Commitments found in the notes, with the status inferred from later notes or set by you."""
     if status not in {None, "open", "done", "dropped"}:
         raise InputError(f"unknown status {status!r}: use open, done or dropped")
-    with _practice() as practice:
+    with _practice(read_only=True) as practice:
         c = practice.client(client)
         items = [x for x in practice.commitments(c) if status is None or x.status == status]
         reid = practice.pseudonym_map(c).reidentify
@@ -561,7 +605,7 @@ def audit(
     as_json: JsonOpt = False,
 ) -> None:
     """The exact (redacted) prompts the model received."""
-    with _practice() as practice:
+    with _practice(read_only=True) as practice:
         c = practice.client(client) if client else None
         rows = practice.audit(c)
     if as_json:
@@ -615,6 +659,95 @@ def doctor(as_json: JsonOpt = False) -> None:
         raise typer.Exit(1)
 
 
+# keys and backups -------------------------------------------------------------------------------
+@app.command("init")
+@_run
+def init(
+    kdf_memory: Annotated[int, typer.Option("--kdf-memory", help="Argon2id memory in MiB (more is slower to guess).", min=8, max=4096)] = 64,
+) -> None:
+    """Set up the practice's encryption (asks for a new passphrase, or uses REFLECT_PASSPHRASE).
+
+    On a practice made before encryption, seals every existing row in place. Safe to run twice."""
+    from reflect.core.crypto import KdfParams
+    from reflect.core.practice import Practice
+    from reflect.paths import DataPaths
+    from reflect.settings import Settings
+
+    root = _root()
+    kdf = KdfParams(memory_kib=kdf_memory * 1024)
+    with Practice.open(root, Settings.load(DataPaths(root).config), passphrase=_passphrase_prompt(root), kdf=kdf) as practice:
+        info = practice.store.key_info()
+        params = KdfParams.from_json(info["params"])
+        clients = len(practice.store.client_ids())
+        created = practice.keys_created
+    what = "is now encrypted" if created else "was already encrypted; the passphrase opens it"
+    typer.echo(
+        f"practice at {root} {what}: AES-256-GCM with a key per client, Argon2id {params.memory_kib // 1024} MiB "
+        f"({clients} clients). Keep the passphrase safe: it cannot be recovered."
+    )
+
+
+@app.command("passphrase")
+@_run
+def passphrase() -> None:
+    """Change the passphrase. Keys are re-wrapped; no note is re-encrypted.
+
+    The current passphrase comes from REFLECT_PASSPHRASE or a prompt, the new one from
+    REFLECT_NEW_PASSPHRASE or a prompt (asked twice)."""
+    import os
+
+    from reflect.core.errors import PassphraseError
+
+    root = _root()
+    with _practice() as practice:
+        new = os.environ.get("REFLECT_NEW_PASSPHRASE")
+        if not new:
+            if not (sys.stdin.isatty() and sys.stderr.isatty()):
+                raise PassphraseError("set REFLECT_NEW_PASSPHRASE, or run in a terminal to be asked for the new passphrase")
+            new = typer.prompt("New passphrase", hide_input=True, confirmation_prompt=True, err=True)
+        count = practice.change_passphrase(new)
+    typer.echo(f"passphrase changed for {root}: {count} keys re-wrapped, no note re-encrypted")
+
+
+@app.command("backup")
+@_run
+def backup(path: Annotated[Path, typer.Argument(help="The backup file to write (must not exist yet).")]) -> None:
+    """Write an encrypted backup of the whole practice (age format, same passphrase)."""
+    from reflect.core import backup as backups
+    from reflect.settings import resolve_passphrase
+
+    root = _root()
+    source = state.passphrase or _passphrase_prompt(root)
+    secret = resolve_passphrase(source, new=False)
+    with _open_with(root, secret) as practice:
+        info = backups.create(practice, path, secret)
+    typer.echo(f"backup of {info.clients} clients and {info.notes} notes written to {info.path} ({info.bytes:,} bytes, encrypted)")
+
+
+@app.command("restore")
+@_run
+def restore(
+    path: Annotated[Path, typer.Argument(help="A backup file made by 'reflect backup'.")],
+    replace: Annotated[bool, typer.Option("--replace", help="Replace the practice already in the data directory.")] = False,
+) -> None:
+    """Restore a practice from an encrypted backup into the data directory (all or nothing)."""
+    from reflect.core import backup as backups
+    from reflect.settings import resolve_passphrase
+
+    root = _root()
+    secret = resolve_passphrase(_passphrase_prompt(root, "Backup passphrase"), new=False)
+    info = backups.restore(root, path, secret, replace=replace)
+    typer.echo(f"restored {info.clients} clients and {info.notes} notes (backup of {info.created}) into {root}")
+
+
+def _open_with(root: Path, secret: str):
+    from reflect.core.practice import Practice
+    from reflect.paths import DataPaths
+    from reflect.settings import Settings
+
+    return Practice.open(root, Settings.load(DataPaths(root).config, model=state.model), passphrase=secret)
+
+
 @app.command("demo")
 @_run
 def demo(
@@ -623,15 +756,20 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     """Load a fictional demo practice into its own data dir and show a prep brief."""
-    from reflect.core.demo import load_demo, reset_demo_dir
-    from reflect.paths import DataPaths, default_data_dir
+    from reflect.core.demo import DEMO_PASSPHRASE, load_demo, reset_demo_dir
+    from reflect.paths import DataPaths
 
-    demo_dir = DataPaths((state.data_dir or default_data_dir()).expanduser()).demo
+    demo_dir = DataPaths(_root()).demo
     reset_demo_dir(demo_dir)
+    state.passphrase = DEMO_PASSPHRASE
     with _practice(demo_dir) as practice:
         names = load_demo(practice)
     if not as_json:
-        typer.echo(f"demo practice with {len(names)} fictional clients ({', '.join(names)}) loaded into {demo_dir}", err=True)
+        typer.echo(
+            f"demo practice with {len(names)} fictional clients ({', '.join(names)}) loaded into {demo_dir} "
+            f"(encrypted with the published demo passphrase {DEMO_PASSPHRASE!r})",
+            err=True,
+        )
     if tui:
         state.data_dir = demo_dir
         _open_tui(demo=True)

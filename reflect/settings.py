@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -82,3 +83,28 @@ class Settings:
             return replace(settings, **values)
         except TypeError as exc:
             raise InputError(f"invalid settings: {exc}") from None
+
+
+ENV_PASSPHRASE = "REFLECT_PASSPHRASE"
+
+PassphraseSource = str | Callable[[bool], str] | None
+"""Where a practice's passphrase comes from: the passphrase itself, a callable asked for it (with
+``new=True`` when a practice is being created, so a front end can ask twice), or None for
+``REFLECT_PASSPHRASE``. The core never prompts; front ends do."""
+
+
+def resolve_passphrase(source, *, new: bool) -> str:
+    """The passphrase from ``source``, else ``REFLECT_PASSPHRASE``; one clear error when there is none."""
+    from reflect.core.errors import PassphraseError
+
+    if callable(source):
+        value = source(new)
+    else:
+        value = source or os.environ.get(ENV_PASSPHRASE)
+    if not value:
+        raise PassphraseError(
+            "a new practice needs a passphrase: run 'reflect init', or set REFLECT_PASSPHRASE"
+            if new
+            else "this practice is encrypted: set REFLECT_PASSPHRASE, or run reflect in a terminal to be asked"
+        )
+    return value

@@ -12,6 +12,8 @@ from reflect.core import hardening
 
 hardening.apply()
 
+TEST_PASSPHRASE = "correct horse battery staple"
+
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -19,7 +21,16 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("REFLECT_HOME", str(data))
     monkeypatch.delenv("REFLECT_MODEL", raising=False)
     monkeypatch.delenv("REFLECT_SPACY_MODEL", raising=False)
+    # Every practice a test creates is encrypted; the passphrase comes from the environment, as in scripts.
+    monkeypatch.setenv("REFLECT_PASSPHRASE", TEST_PASSPHRASE)
     return data
+
+
+# Unit tests on fakes derive keys with a cheap Argon2id setting; every CLI, integration and system
+# test goes through the real default (64 MiB, 3 passes).
+from reflect.core.crypto import KdfParams  # noqa: E402
+
+FAST_KDF = KdfParams(memory_kib=64, iterations=1, lanes=1)
 
 
 @pytest.fixture
@@ -37,7 +48,8 @@ def fake_practice(tmp_path: Path):
         return indexes.setdefault(str(path), MemoryIndex())
 
     practice = Practice.open(
-        tmp_path / "practice", detector=FakeDetector(), embedder=HashEmbedder(), llm=FakeLLM(), index_factory=index_factory
+        tmp_path / "practice", detector=FakeDetector(), embedder=HashEmbedder(), llm=FakeLLM(), index_factory=index_factory,
+        kdf=FAST_KDF,
     )
     practice.indexes_by_path = indexes  # for assertions
     yield practice

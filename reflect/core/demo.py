@@ -17,6 +17,9 @@ from reflect.core.practice import Practice
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "demo_data"
 MARKER = ".reflect-demo"
+DEMO_PASSPHRASE = "reflect-demo"
+"""The demo practice is encrypted like any other, with this published passphrase: its clients are
+fictional, and the demo must run without a prompt. Never use it for a real practice."""
 
 
 def reset_demo_dir(path: Path) -> None:

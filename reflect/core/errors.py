@@ -42,3 +42,15 @@ class RedactionError(ReflectError):
     """Redaction failed: the note was not stored, indexed or sent anywhere (fail closed)."""
 
     exit_code = 6
+
+
+class PassphraseError(ReflectError):
+    """No passphrase, a wrong one, or a new one that is too weak. Nothing was read or changed."""
+
+    exit_code = 7
+
+
+class CorruptDataError(ReflectError):
+    """A sealed value or a backup failed authentication: it was altered, damaged or is not reflect's."""
+
+    exit_code = 8

@@ -4,7 +4,10 @@
 the directory: Chroma's own ``delete()`` leaves text behind, see facts.md). Embeddings are computed by
 reflect and passed in, so Chroma's own embedding function (which downloads a model) is never used.
 ``MemoryIndex`` is the fake for unit tests. The index is derived from the store and rebuildable.
-Documents in the index are redacted passages only.
+
+The index holds vectors and positions only (note id, chunk number), no text: Chroma cannot be
+encrypted, so the passage text stays sealed in the store and ``Practice`` puts it back on the way out.
+Passages come back from ``query`` and ``all`` with empty ``text`` and ``date``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,11 @@ def _ids(passages: list[Passage]) -> list[str]:
     return [f"{p.note_id}:{p.chunk}" for p in passages]
 
 
+def _position(p: Passage, score: float = 0.0) -> Passage:
+    """What an index keeps of a passage: where it is, not what it says."""
+    return Passage(p.note_id, "", "", p.chunk, score)
+
+
 class ChromaIndex:
     """One client's Chroma persist directory."""
 
@@ -60,8 +68,7 @@ class ChromaIndex:
         self.collection.upsert(
             ids=_ids(passages),
             embeddings=vectors.tolist(),
-            documents=[p.text for p in passages],
-            metadatas=[{"note_id": p.note_id, "date": p.date, "chunk": p.chunk} for p in passages],
+            metadatas=[{"note_id": p.note_id, "chunk": p.chunk} for p in passages],
         )
 
     def query(self, vector: "np.ndarray", k: int) -> list[Passage]:
@@ -69,21 +76,18 @@ class ChromaIndex:
         if n == 0:
             return []
         res = self.collection.query(
-            query_embeddings=[vector.tolist()], n_results=min(k, n), include=["documents", "metadatas", "distances"]
+            query_embeddings=[vector.tolist()], n_results=min(k, n), include=["metadatas", "distances"]
         )
         return [
-            Passage(int(m["note_id"]), str(m["date"]), doc, int(m["chunk"]), round(1.0 - float(dist), 4))
-            for doc, m, dist in zip(res["documents"][0], res["metadatas"][0], res["distances"][0])
+            Passage(int(m["note_id"]), "", "", int(m["chunk"]), round(1.0 - float(dist), 4))
+            for m, dist in zip(res["metadatas"][0], res["distances"][0])
         ]
 
     def all(self) -> tuple[list[Passage], "np.ndarray"]:
         import numpy as np
 
-        res = self.collection.get(include=["documents", "metadatas", "embeddings"])
-        passages = [
-            Passage(int(m["note_id"]), str(m["date"]), doc, int(m["chunk"]))
-            for doc, m in zip(res["documents"], res["metadatas"])
-        ]
+        res = self.collection.get(include=["metadatas", "embeddings"])
+        passages = [Passage(int(m["note_id"]), "", "", int(m["chunk"])) for m in res["metadatas"]]
         vectors = np.asarray(res["embeddings"], dtype=np.float32) if passages else np.zeros((0, 0), np.float32)
         return passages, vectors
 
@@ -110,7 +114,7 @@ class MemoryIndex:
 
     def add(self, passages: list[Passage], vectors: "np.ndarray") -> None:
         for pid, passage, vector in zip(_ids(passages), passages, vectors):
-            self.items[pid] = (passage, vector)
+            self.items[pid] = (_position(passage), vector)
 
     def query(self, vector: "np.ndarray", k: int) -> list[Passage]:
         import numpy as np
@@ -119,7 +123,7 @@ class MemoryIndex:
             (float(np.dot(vector, v)), p) for p, v in self.items.values()
         ]
         scored.sort(key=lambda s: -s[0])
-        return [Passage(p.note_id, p.date, p.text, p.chunk, round(s, 4)) for s, p in scored[:k]]
+        return [_position(p, round(s, 4)) for s, p in scored[:k]]
 
     def all(self) -> tuple[list[Passage], "np.ndarray"]:
         import numpy as np

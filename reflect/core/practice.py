@@ -28,13 +28,14 @@ from reflect.core.chunking import chunk, sentences
 from reflect.core.commitments import Commitment
 from reflect.core.commitments import extract as extract_commitments
 from reflect.core.domain import Client, Evidence, Note, Passage, Person, PrepBrief, Question, Redaction, Theme
-from reflect.core.errors import InputError, ModelError, NotFoundError, StoreInUseError
+from reflect.core.crypto import KdfParams
+from reflect.core.errors import InputError, ModelError, NotFoundError, PassphraseError, StoreInUseError
 from reflect.core.noteinput import NoteInput
 from reflect.core.prompts import PromptLibrary
 from reflect.core.redaction.gate import CLIENT_PLACEHOLDER, Detector, PseudonymMap, RedactionGate
 from reflect.core.store import Store
 from reflect.paths import DataPaths, default_data_dir
-from reflect.settings import Settings
+from reflect.settings import PassphraseSource, Settings, resolve_passphrase
 
 if TYPE_CHECKING:
     import numpy as np
@@ -83,6 +84,21 @@ class DoctorCheck:
     detail: str
 
 
+def acquire_lock(paths: DataPaths):
+    """The cross-process single-writer lock of a data directory, or a clear error within 1.5 s.
+    The OS releases it when the holder dies, so a crashed process never leaves it stuck."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(paths.lock), timeout=LOCK_TIMEOUT_S, mode=0o600)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise StoreInUseError(
+            f"data directory {paths.root} is in use by another reflect process; close it and try again"
+        ) from None
+    return lock
+
+
 class Practice:
     """One data directory, opened by one process at a time."""
 
@@ -109,39 +125,106 @@ class Practice:
         self.prompts = PromptLibrary(Path(settings.prompts_dir) if settings.prompts_dir else paths.user_prompts)
         self._lock = None
         self.store: Store | None = None
+        self.read_only = False
+        self.keys_created = False
+        """True when this open created the practice's keys (first use, or sealing an older store)."""
 
     # lifecycle -----------------------------------------------------------------------------------
     @classmethod
-    def open(cls, data_dir: Path | None = None, settings: Settings | None = None, **components) -> "Practice":
-        """Open (and on first use create) a practice, taking the single-writer lock."""
+    def open(
+        cls,
+        data_dir: Path | None = None,
+        settings: Settings | None = None,
+        *,
+        passphrase: PassphraseSource = None,
+        kdf: KdfParams | None = None,
+        read_only: bool = False,
+        **components,
+    ) -> "Practice":
+        """Open a practice and unlock it; a fresh data directory is set up on first use.
+
+        ``passphrase`` is the passphrase, or a callable asked for it (``new=True`` when a practice is
+        being created), or None for ``REFLECT_PASSPHRASE``. A writer takes the single-writer lock;
+        ``read_only`` takes no lock and never writes, so reading works while the app is open.
+        """
+        paths = DataPaths((data_dir or default_data_dir()).expanduser().resolve())
+        # A reader needs a store that exists, is current and has keys; otherwise it opens as a writer
+        # once, which sets the practice up (first use) or brings an older store forward.
+        read_only = read_only and Store.ready_for_readers(paths.db)
+        if not read_only:
+            try:
+                paths.ensure()
+            except OSError as exc:
+                raise InputError(f"data directory {paths.root} cannot be used: {exc.strerror}") from None
+        hardening.apply(str(paths.cache))
+        settings = settings or Settings.load(paths.config)
+        practice = cls(paths, settings, **components)
+        practice.read_only = read_only
+        fresh = not paths.db.exists()
+        try:
+            practice._acquire(read_only)
+            practice._unlock(passphrase, kdf)
+        except BaseException:
+            practice.close()
+            if fresh:  # nothing of a practice that never got a passphrase is left behind
+                for leftover in (paths.db, paths.db.with_name(paths.db.name + "-wal"), paths.db.with_name(paths.db.name + "-shm")):
+                    leftover.unlink(missing_ok=True)
+            raise
+        return practice
+
+    @classmethod
+    def detached(cls, data_dir: Path | None = None, settings: Settings | None = None, **components) -> "Practice":
+        """A practice object with no store and no lock: for a redaction preview that needs only the gate."""
         paths = DataPaths((data_dir or default_data_dir()).expanduser().resolve())
         try:
             paths.ensure()
         except OSError as exc:
             raise InputError(f"data directory {paths.root} cannot be used: {exc.strerror}") from None
         hardening.apply(str(paths.cache))
-        settings = settings or Settings.load(paths.config)
-        practice = cls(paths, settings, **components)
-        practice._acquire()
-        return practice
+        return cls(paths, settings or Settings.load(paths.config), **components)
 
-    def _acquire(self) -> None:
-        from filelock import FileLock, Timeout
-
-        lock = FileLock(str(self.paths.lock), timeout=LOCK_TIMEOUT_S, mode=0o600)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise StoreInUseError(
-                f"data directory {self.paths.root} is in use by another reflect process; close it and try again"
-            ) from None
-        self._lock = lock
+    def _acquire(self, read_only: bool = False) -> None:
+        if read_only:
+            self.store = Store(self.paths.db, read_only=True)
+            return
+        self._lock = acquire_lock(self.paths)
         self.store = Store(self.paths.db)
 
-    def close(self) -> None:
+    def _unlock(self, source: PassphraseSource, kdf: KdfParams | None) -> None:
+        if self.store.has_keys:
+            try:
+                self.store.unlock(resolve_passphrase(source, new=False))
+            except PassphraseError as exc:
+                if str(exc) == "wrong passphrase":
+                    raise PassphraseError(f"wrong passphrase for the practice at {self.paths.root}") from None
+                raise
+            return
+        if self.read_only:
+            raise PassphraseError(f"the practice at {self.paths.root} has no passphrase yet; run 'reflect init'")
+        legacy = not self.store.is_empty()
+        self.store.setup(resolve_passphrase(source, new=True), kdf)
+        self.keys_created = True
+        log.info("practice keys created%s", "; existing rows sealed" if legacy else "")
+
+    def change_passphrase(self, new_passphrase: str, kdf: KdfParams | None = None) -> int:
+        """Re-wrap the keys under a new passphrase (no note is re-encrypted); returns keys re-wrapped."""
+        self._writable()
+        count = self.store.change_passphrase(new_passphrase, kdf)
+        log.info("passphrase changed; %d keys re-wrapped", count)
+        return count
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreInUseError("this command was opened read-only and cannot change the practice")
+
+    def close_indexes(self) -> None:
+        """Close every open index (flushing Chroma), e.g. before its files are copied."""
         for index in self._indexes.values():
             index.close()
         self._indexes.clear()
+
+    def close(self) -> None:
+        self.close_indexes()
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -196,6 +279,8 @@ class Practice:
         return self._llm
 
     def index(self, client: Client) -> "VectorIndex":
+        if self.read_only:
+            raise StoreInUseError("this command needs the index, which only the process holding the data directory may open")
         if client.id not in self._indexes:
             if self._index_factory is not None:
                 self._indexes[client.id] = self._index_factory(self.paths.client_index(client.id))
@@ -237,8 +322,8 @@ class Practice:
     def clients(self) -> list[ClientSummary]:
         out = []
         for c in self.store.clients():
-            notes = self.store.notes(c.id)
-            out.append(ClientSummary(c, len(notes), notes[-1].date.isoformat() if notes else None, len(self.store.people(c.id))))
+            dates = self.store.note_dates(c.id)
+            out.append(ClientSummary(c, len(dates), dates[-1][1] if dates else None, self.store.people_count(c.id)))
         return out
 
     def add_person(self, client: Client, name: str, aliases: list[str] | tuple[str, ...] = (), role: str | None = None) -> Person:
@@ -376,7 +461,26 @@ class Practice:
             raise InputError("-k must be between 1 and 100")
         redacted_query = self.gate.redact(query, self.pseudonym_map(client).copy()).redacted
         vector = self.embedder.embed([redacted_query])[0]
-        return self.index(client).query(vector, k)
+        return self._with_text(client, self.index(client).query(vector, k))
+
+    def _with_text(self, client: Client, found: list[Passage], notes: list[Note] | None = None) -> list[Passage | None]:
+        """Put the (sealed, redacted) text and date back on passages the index returned by position.
+        A position the store does not have (an index out of step; 'reflect reindex' repairs it)
+        comes back as None so callers can keep rows aligned with vectors."""
+        by_id: dict[int, tuple[str, list[str]] | None] = {}
+        for note in notes or []:
+            by_id[note.id] = (note.date.isoformat(), chunk(note.redacted))
+        out: list[Passage | None] = []
+        for p in found:
+            if p.note_id not in by_id:
+                note = None if notes is not None else self.store.note(client.id, p.note_id)
+                by_id[p.note_id] = (note.date.isoformat(), chunk(note.redacted)) if note else None
+            entry = by_id[p.note_id]
+            if entry is None or p.chunk >= len(entry[1]):
+                out.append(None)
+                continue
+            out.append(Passage(p.note_id, entry[0], entry[1][p.chunk], p.chunk, p.score))
+        return out if notes is not None else [p for p in out if p is not None]
 
     def _taxonomy_vectors(self):
         from reflect.core.themes import theme_phrases
@@ -391,9 +495,9 @@ class Practice:
         from reflect.core.themes import combine, emergent_themes, find_themes, similarity
 
         notes = [n for n in self.store.notes(client.id) if since is None or n.date >= since]
-        passages, vectors = self.index(client).all()
-        keep = {n.id for n in notes}
-        rows = [i for i, p in enumerate(passages) if p.note_id in keep]
+        positions, vectors = self.index(client).all()
+        passages = self._with_text(client, positions, notes)
+        rows = [i for i, p in enumerate(passages) if p is not None]
         if not rows:
             return []
         taxonomy, phrase_vectors, owner = self._taxonomy_vectors()
@@ -640,10 +744,8 @@ class Practice:
         if index is not None:
             index.close()
         with self.store.transaction():
-            self.store.delete_client(client.id)
-        # secure_delete zeroes freed pages; checkpoint so the WAL does not keep old pages either.
-        self.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self.store.db.execute("VACUUM")
+            self.store.delete_client(client.id)  # with it goes the client's wrapped data key
+        self.store.purge()
         shutil.rmtree(self.paths.client_index(client.id), ignore_errors=True)
         log.info("client %s forgotten", client.id)
 
@@ -686,7 +788,20 @@ class Practice:
         checks.append(DoctorCheck("data directory permissions", mode & 0o077 == 0, f"{oct(mode)} on {self.paths.root}"))
         for name, why, ok in hardening.report():
             checks.append(DoctorCheck(f"offline: {name}", ok, why))
-        checks.append(DoctorCheck("encryption at rest", None, "not yet implemented: the store is plain SQLite in a 0700 directory (see README)"))
+        info = self.store.key_info()
+        if info:
+            from reflect.core.crypto import KdfParams
+
+            params = KdfParams.from_json(info["params"])
+            sealed = self.store.sealed_check()
+            checks.append(DoctorCheck(
+                "encryption at rest", sealed is None,
+                f"AES-256-GCM, per-client keys; {info['kdf']} {params.memory_kib // 1024} MiB, {params.iterations} passes, "
+                f"{params.lanes} lanes; passphrase set {info['created']}" + (f", changed {info['changed']}" if info["changed"] else "")
+                + ("" if sealed is None else f"; {sealed}"),
+            ))
+        else:
+            checks.append(DoctorCheck("encryption at rest", False, "this practice has no passphrase; run 'reflect init'"))
         return checks
 
 

@@ -1,7 +1,12 @@
 """The SQLite source of truth: clients, roster, notes (original and redacted), each client's pseudonym
-map, and the prompts the model received. The Chroma index is derived from this and rebuildable.
+map, commitments, and the prompts the model received. The Chroma index is derived from this.
 
-Owns the schema and its migrations (``PRAGMA user_version``), WAL mode, and private file modes.
+Owns the schema and its migrations (``PRAGMA user_version``), WAL mode, private file modes, and
+encryption at rest (``reflect.core.crypto``): from schema v4 every field that says who a client is or
+what they said is sealed with that client's data key before it is written, and opened after it is read.
+In clear: opaque ids, session dates, row counts, sizes, commitment statuses, prompt times and purposes,
+entity types of map entries. Client names are found through a keyed HMAC, never stored in clear.
+
 It holds no lock itself: ``reflect.core.practice`` takes the single-writer lock before opening it.
 Nothing here logs note text.
 """
@@ -17,7 +22,9 @@ from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from reflect.core.crypto import KdfParams, MasterKey, SealedKey, check_new_passphrase, new_key, new_salt
 from reflect.core.domain import Client, Note, Person
+from reflect.core.errors import InputError, PassphraseError
 
 # Each migration moves the schema from version i to i + 1. Append only; never edit a shipped one.
 MIGRATIONS: list[str] = [
@@ -81,7 +88,31 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX commitments_client ON commitments(client_id, note_id);
     """,
+    # v4: encryption at rest. The key table (one row: Argon2id parameters, salt, wrapped practice
+    # key); each client's wrapped data key; the pseudonym map as sealed entries found by a keyed
+    # lookup. Sealed values are BLOBs in the existing columns. A v3 store is sealed in place by
+    # ``Store.setup`` the first time a passphrase is given (rows of ``vault`` move to ``map``).
+    """
+    CREATE TABLE crypto (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        kdf TEXT NOT NULL,
+        params TEXT NOT NULL,
+        salt BLOB NOT NULL,
+        practice_key BLOB NOT NULL,
+        created TEXT NOT NULL,
+        changed TEXT
+    );
+    ALTER TABLE clients ADD COLUMN data_key BLOB;
+    CREATE TABLE map (
+        client_id TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        lookup TEXT NOT NULL,
+        entry BLOB NOT NULL,
+        PRIMARY KEY (client_id, lookup)
+    );
+    """,
 ]
+
+PRACTICE = "practice"
 
 
 def now_iso() -> str:
@@ -94,23 +125,55 @@ def name_key(name: str) -> str:
 
 
 class Store:
-    """A connection to ``reflect.db`` with typed accessors."""
+    """A connection to ``reflect.db`` with typed accessors that seal and open fields.
 
-    def __init__(self, path: Path):
+    Opening runs the migrations; reading or writing client data needs ``unlock`` (or ``setup`` on a
+    store that has no keys yet). A wrong passphrase raises before anything is read or written.
+    """
+
+    def __init__(self, path: Path, *, read_only: bool = False):
         self.path = path
-        new = not path.exists()
-        if new:
-            # Create the file private before SQLite writes anything into it.
-            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-            os.close(fd)
-        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.read_only = read_only
+        if read_only:
+            self.db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+        else:
+            if not path.exists():
+                # Create the file private before SQLite writes anything into it.
+                fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+                os.close(fd)
+            self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
+        if not read_only:
+            self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.execute("PRAGMA secure_delete=ON")
-        self._migrate()
+        if not read_only:
+            self._migrate()
+        elif self.schema_version != len(MIGRATIONS):
+            self.db.close()
+            raise InputError("this practice's store is from an older reflect; run a writing command (e.g. 'reflect doctor') once")
+        self._master: MasterKey | None = None
+        self._practice: SealedKey | None = None
+        self._keys: dict[str, SealedKey] = {}
+
+    @staticmethod
+    def ready_for_readers(path: Path) -> bool:
+        """True when ``path`` is a current, encrypted store that a read-only connection can serve."""
+        if not path.is_file():
+            return False
+        try:
+            db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+            try:
+                current = db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+                return current and db.execute("SELECT 1 FROM crypto").fetchone() is not None
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return False
 
     def close(self) -> None:
+        self._master = self._practice = None
+        self._keys.clear()
         self.db.close()
 
     @property
@@ -137,59 +200,237 @@ class Store:
         else:
             self.db.execute("COMMIT")
 
+    def purge(self) -> None:
+        """Leave no freed page behind: secure_delete zeroed them, the checkpoint empties the WAL and
+        VACUUM rewrites the file from live rows only."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.db.execute("VACUUM")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # keys --------------------------------------------------------------------------------------
+    @property
+    def has_keys(self) -> bool:
+        return self.db.execute("SELECT 1 FROM crypto").fetchone() is not None
+
+    @property
+    def unlocked(self) -> bool:
+        return self._practice is not None
+
+    def is_empty(self) -> bool:
+        return self.db.execute("SELECT 1 FROM clients LIMIT 1").fetchone() is None
+
+    def key_info(self) -> dict[str, str]:
+        row = self.db.execute("SELECT kdf, params, created, changed FROM crypto").fetchone()
+        return dict(row) if row else {}
+
+    def unlock(self, passphrase: str) -> None:
+        """Derive the master key and unwrap the practice key; reads nothing else, writes nothing."""
+        row = self.db.execute("SELECT params, salt, practice_key FROM crypto").fetchone()
+        if row is None:
+            raise PassphraseError("this store has no keys yet")
+        master = MasterKey.derive(passphrase, row["salt"], KdfParams.from_json(row["params"]))
+        self._practice = master.unwrap(PRACTICE, row["practice_key"])
+        self._master = master
+
+    def verify_passphrase(self, passphrase: str) -> None:
+        """Raise ``PassphraseError`` unless ``passphrase`` unlocks this store (changes nothing)."""
+        row = self.db.execute("SELECT params, salt, practice_key FROM crypto").fetchone()
+        if row is None:
+            raise PassphraseError("this store has no keys yet")
+        MasterKey.derive(passphrase, row["salt"], KdfParams.from_json(row["params"])).unwrap(PRACTICE, row["practice_key"])
+
+    def sealed_check(self) -> str | None:
+        """None when every client has a wrapped key and every sealed column holds sealed values;
+        else what is wrong (for ``reflect doctor``)."""
+        problems = []
+        if self.db.execute("SELECT COUNT(*) FROM clients WHERE data_key IS NULL").fetchone()[0]:
+            problems.append("clients without a data key")
+        for table, column in (("clients", "name"), ("notes", "original"), ("notes", "redacted"), ("people", "name"),
+                              ("commitments", "text"), ("prompts", "prompt"), ("map", "entry")):
+            if self.db.execute(f"SELECT COUNT(*) FROM {table} WHERE typeof({column}) != 'blob'").fetchone()[0]:
+                problems.append(f"{table}.{column} holds values in clear")
+        if self.db.execute("SELECT COUNT(*) FROM vault").fetchone()[0]:
+            problems.append("the pre-encryption map table is not empty")
+        return "; ".join(problems) or None
+
+    def setup(self, passphrase: str, params: KdfParams | None = None) -> None:
+        """Create the keys of a store that has none, and seal any rows written before encryption
+        existed (schema v3 and older) in the same transaction, then purge their plaintext pages."""
+        if self.has_keys:
+            raise PassphraseError("this practice already has a passphrase; 'reflect passphrase' changes it")
+        check_new_passphrase(passphrase)
+        params = params or KdfParams()
+        salt = new_salt()
+        master = MasterKey.derive(passphrase, salt, params)
+        practice_raw = new_key()
+        legacy = not self.is_empty()
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO crypto (id, kdf, params, salt, practice_key, created) VALUES (1, 'argon2id', ?, ?, ?, ?)",
+                (params.to_json(), salt, master.wrap(PRACTICE, practice_raw), now_iso()),
+            )
+            self._master, self._practice = master, SealedKey(practice_raw, PRACTICE)
+            if legacy:
+                self._seal_legacy_rows()
+        if legacy:
+            self.purge()
+
+    def change_passphrase(self, new_passphrase: str, params: KdfParams | None = None) -> int:
+        """Re-wrap the practice key and every client key under a new master key; no note is
+        re-encrypted. Returns the number of keys re-wrapped."""
+        if self._master is None:
+            raise PassphraseError("unlock the practice first")
+        check_new_passphrase(new_passphrase)
+        row = self.db.execute("SELECT params, practice_key FROM crypto").fetchone()
+        params = params or KdfParams.from_json(row["params"])
+        salt = new_salt()
+        new_master = MasterKey.derive(new_passphrase, salt, params)
+        old_master = self._master
+        count = 0
+        with self.transaction():
+            practice_raw = old_master.unwrap_raw(PRACTICE, row["practice_key"])
+            self.db.execute(
+                "UPDATE crypto SET params = ?, salt = ?, practice_key = ?, changed = ? WHERE id = 1",
+                (params.to_json(), salt, new_master.wrap(PRACTICE, practice_raw), now_iso()),
+            )
+            count += 1
+            for r in list(self.db.execute("SELECT id, data_key FROM clients")):
+                raw = old_master.unwrap_raw(r["id"], r["data_key"])
+                self.db.execute("UPDATE clients SET data_key = ? WHERE id = ?", (new_master.wrap(r["id"], raw), r["id"]))
+                count += 1
+        self._master = new_master
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return count
+
+    def _key(self, client_id: str | None) -> SealedKey:
+        if self._practice is None or self._master is None:
+            raise PassphraseError("the practice is locked")
+        if client_id is None:
+            return self._practice
+        if client_id not in self._keys:
+            row = self.db.execute("SELECT data_key FROM clients WHERE id = ?", (client_id,)).fetchone()
+            if row is None or row["data_key"] is None:
+                raise PassphraseError(f"client {client_id} has no data key")
+            self._keys[client_id] = self._master.unwrap(client_id, row["data_key"])
+        return self._keys[client_id]
+
+    def _new_client_key(self, client_id: str) -> bytes:
+        raw = new_key()
+        self._keys[client_id] = SealedKey(raw, client_id)
+        return self._master.wrap(client_id, raw)
+
+    def _seal_legacy_rows(self) -> None:
+        """Seal every row of a store written before encryption (inside ``setup``'s transaction)."""
+        for c in list(self.db.execute("SELECT * FROM clients WHERE data_key IS NULL")):
+            cid = c["id"]
+            wrapped = self._new_client_key(cid)
+            k = self._keys[cid]
+            self.db.execute(
+                "UPDATE clients SET name = ?, aliases = ?, name_key = ?, data_key = ? WHERE id = ?",
+                (k.seal("clients.name", c["name"]), k.seal("clients.aliases", c["aliases"]),
+                 self._practice.lookup(name_key(c["name"])), wrapped, cid),
+            )
+            for r in list(self.db.execute("SELECT * FROM people WHERE client_id = ?", (cid,))):
+                self.db.execute(
+                    "UPDATE people SET name = ?, aliases = ?, role = ? WHERE id = ?",
+                    (k.seal("people.name", r["name"]), k.seal("people.aliases", r["aliases"]),
+                     k.seal("people.role", r["role"]) if r["role"] is not None else None, r["id"]),
+                )
+            for r in list(self.db.execute("SELECT id, original, redacted FROM notes WHERE client_id = ?", (cid,))):
+                self.db.execute(
+                    "UPDATE notes SET original = ?, redacted = ? WHERE id = ?",
+                    (k.seal("notes.original", r["original"]), k.seal("notes.redacted", r["redacted"]), r["id"]),
+                )
+            for r in list(self.db.execute("SELECT id, text FROM commitments WHERE client_id = ?", (cid,))):
+                self.db.execute("UPDATE commitments SET text = ? WHERE id = ?", (k.seal("commitments.text", r["text"]), r["id"]))
+            self.add_vault_entries(cid, [
+                (r["type"], r["key"], r["surface"], r["placeholder"], r["origin"])
+                for r in self.db.execute("SELECT * FROM vault WHERE client_id = ? ORDER BY rowid", (cid,))
+            ])
+        self.db.execute("DELETE FROM vault")
+        for r in list(self.db.execute("SELECT id, client_id, prompt FROM prompts")):
+            k = self._key(r["client_id"])
+            self.db.execute("UPDATE prompts SET prompt = ? WHERE id = ?", (k.seal("prompts.prompt", r["prompt"]), r["id"]))
+
     # clients -----------------------------------------------------------------------------------
     def add_client(self, name: str, aliases: Iterable[str] = ()) -> Client:
         client = Client(id=secrets.token_hex(4), name=" ".join(name.split()), aliases=tuple(aliases), created=now_iso())
+        lookup = self._key(None).lookup(name_key(client.name))
+        wrapped = self._new_client_key(client.id)
+        k = self._keys[client.id]
         self.db.execute(
-            "INSERT INTO clients (id, name, name_key, aliases, created) VALUES (?, ?, ?, ?, ?)",
-            (client.id, client.name, name_key(client.name), json.dumps(list(client.aliases)), client.created),
+            "INSERT INTO clients (id, name, name_key, aliases, created, data_key) VALUES (?, ?, ?, ?, ?, ?)",
+            (client.id, k.seal("clients.name", client.name), lookup,
+             k.seal("clients.aliases", json.dumps(list(client.aliases))), client.created, wrapped),
         )
         return client
 
     def _client(self, row: sqlite3.Row) -> Client:
-        return Client(id=row["id"], name=row["name"], aliases=tuple(json.loads(row["aliases"])), created=row["created"])
+        k = self._key(row["id"])
+        return Client(
+            id=row["id"], name=k.open("clients.name", row["name"]),
+            aliases=tuple(json.loads(k.open("clients.aliases", row["aliases"]))), created=row["created"],
+        )
 
     def clients(self) -> list[Client]:
-        return [self._client(r) for r in self.db.execute("SELECT * FROM clients ORDER BY name_key")]
+        found = [self._client(r) for r in self.db.execute("SELECT * FROM clients")]
+        return sorted(found, key=lambda c: (name_key(c.name), c.id))
+
+    def client_ids(self) -> list[str]:
+        return [r["id"] for r in self.db.execute("SELECT id FROM clients ORDER BY id")]
 
     def client_by_key(self, key: str) -> Client | None:
         """A client by exact id or by name (case-insensitive)."""
         row = self.db.execute(
-            "SELECT * FROM clients WHERE id = ? OR name_key = ?", (key.strip().lower(), name_key(key))
+            "SELECT * FROM clients WHERE id = ? OR name_key = ?", (key.strip().lower(), self._key(None).lookup(name_key(key)))
         ).fetchone()
         return self._client(row) if row else None
 
     def delete_client(self, client_id: str) -> None:
         self.db.execute("DELETE FROM clients WHERE id = ?", (client_id,))
+        self._keys.pop(client_id, None)
 
     # roster ------------------------------------------------------------------------------------
     def add_person(self, client_id: str, name: str, aliases: Iterable[str], role: str | None, kind: str) -> Person:
+        k = self._key(client_id)
         cur = self.db.execute(
             "INSERT INTO people (client_id, name, aliases, role, kind, created) VALUES (?, ?, ?, ?, ?, ?)",
-            (client_id, " ".join(name.split()), json.dumps(list(aliases)), role, kind, now_iso()),
+            (client_id, k.seal("people.name", " ".join(name.split())), k.seal("people.aliases", json.dumps(list(aliases))),
+             k.seal("people.role", role) if role is not None else None, kind, now_iso()),
         )
         return self.person(int(cur.lastrowid))
 
+    def _person(self, r: sqlite3.Row) -> Person:
+        k = self._key(r["client_id"])
+        return Person(
+            r["id"], r["client_id"], k.open("people.name", r["name"]), tuple(json.loads(k.open("people.aliases", r["aliases"]))),
+            k.open("people.role", r["role"]) if r["role"] is not None else None, r["kind"],
+        )
+
     def person(self, person_id: int) -> Person:
-        row = self.db.execute("SELECT * FROM people WHERE id = ?", (person_id,)).fetchone()
-        return Person(row["id"], row["client_id"], row["name"], tuple(json.loads(row["aliases"])), row["role"], row["kind"])
+        return self._person(self.db.execute("SELECT * FROM people WHERE id = ?", (person_id,)).fetchone())
 
     def people(self, client_id: str) -> list[Person]:
-        return [
-            Person(r["id"], r["client_id"], r["name"], tuple(json.loads(r["aliases"])), r["role"], r["kind"])
-            for r in self.db.execute("SELECT * FROM people WHERE client_id = ? ORDER BY id", (client_id,))
-        ]
+        return [self._person(r) for r in self.db.execute("SELECT * FROM people WHERE client_id = ? ORDER BY id", (client_id,))]
+
+    def people_count(self, client_id: str) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM people WHERE client_id = ?", (client_id,)).fetchone()[0])
 
     # notes -------------------------------------------------------------------------------------
     def add_note(self, client_id: str, when: date, original: str, redacted: str) -> int:
+        k = self._key(client_id)
         cur = self.db.execute(
             "INSERT INTO notes (client_id, date, original, redacted, created) VALUES (?, ?, ?, ?, ?)",
-            (client_id, when.isoformat(), original, redacted, now_iso()),
+            (client_id, when.isoformat(), k.seal("notes.original", original), k.seal("notes.redacted", redacted), now_iso()),
         )
         return int(cur.lastrowid)
 
     def _note(self, r: sqlite3.Row) -> Note:
-        return Note(r["id"], r["client_id"], date.fromisoformat(r["date"]), r["original"], r["redacted"])
+        k = self._key(r["client_id"])
+        return Note(
+            r["id"], r["client_id"], date.fromisoformat(r["date"]), k.open("notes.original", r["original"]),
+            k.open("notes.redacted", r["redacted"]),
+        )
 
     def notes(self, client_id: str) -> list[Note]:
         """A client's notes, oldest session first."""
@@ -199,10 +440,16 @@ class Store:
         row = self.db.execute("SELECT * FROM notes WHERE client_id = ? AND id = ?", (client_id, note_id)).fetchone()
         return self._note(row) if row else None
 
+    def note_dates(self, client_id: str) -> list[tuple[int, str]]:
+        """(id, date) of a client's notes, oldest first, without opening them."""
+        return [(r["id"], r["date"]) for r in self.db.execute(
+            "SELECT id, date FROM notes WHERE client_id = ? ORDER BY date, id", (client_id,))]
+
     def update_note(self, client_id: str, note_id: int, when: date, original: str, redacted: str) -> None:
+        k = self._key(client_id)
         self.db.execute(
             "UPDATE notes SET date = ?, original = ?, redacted = ? WHERE client_id = ? AND id = ?",
-            (when.isoformat(), original, redacted, client_id, note_id),
+            (when.isoformat(), k.seal("notes.original", original), k.seal("notes.redacted", redacted), client_id, note_id),
         )
 
     def note_count(self, client_id: str) -> int:
@@ -210,35 +457,43 @@ class Store:
 
     # pseudonym map -----------------------------------------------------------------------------
     def vault(self, client_id: str) -> list[tuple[str, str, str, str, str]]:
-        """(type, key, surface, placeholder, origin) rows of one client's map."""
-        return [
-            (r["type"], r["key"], r["surface"], r["placeholder"], r["origin"])
-            for r in self.db.execute("SELECT * FROM vault WHERE client_id = ? ORDER BY rowid", (client_id,))
-        ]
+        """(type, key, surface, placeholder, origin) rows of one client's map, in insertion order."""
+        rows = list(self.db.execute("SELECT entry FROM map WHERE client_id = ? ORDER BY rowid", (client_id,)))
+        k = self._key(client_id) if rows else None
+        return [tuple(json.loads(k.open("map.entry", r["entry"]))) for r in rows]
 
     def add_vault_entries(self, client_id: str, rows: Iterable[tuple[str, str, str, str, str]]) -> None:
+        k = self._key(client_id)
         self.db.executemany(
-            "INSERT OR IGNORE INTO vault (client_id, type, key, surface, placeholder, origin) VALUES (?, ?, ?, ?, ?, ?)",
-            [(client_id, *row) for row in rows],
+            "INSERT OR IGNORE INTO map (client_id, lookup, entry) VALUES (?, ?, ?)",
+            [(client_id, k.lookup(f"{row[0]}\x00{row[1]}"), k.seal("map.entry", json.dumps(list(row)))) for row in rows],
         )
 
     # commitments -------------------------------------------------------------------------------
     def add_commitments(self, client_id: str, note_id: int, texts: Iterable[str]) -> None:
+        k = self._key(client_id)
         self.db.executemany(
             "INSERT INTO commitments (client_id, note_id, text, created) VALUES (?, ?, ?, ?)",
-            [(client_id, note_id, t, now_iso()) for t in texts],
+            [(client_id, note_id, k.seal("commitments.text", t), now_iso()) for t in texts],
         )
 
-    def commitments(self, client_id: str) -> list[sqlite3.Row]:
-        return list(self.db.execute(
+    def commitments(self, client_id: str) -> list[dict]:
+        """(id, note_id, date, text, status) of a client's commitments, in session order."""
+        rows = list(self.db.execute(
             "SELECT c.id, c.note_id, n.date, c.text, c.status FROM commitments c JOIN notes n ON n.id = c.note_id "
             "WHERE c.client_id = ? ORDER BY n.date, c.id", (client_id,),
         ))
+        k = self._key(client_id) if rows else None
+        return [
+            {"id": r["id"], "note_id": r["note_id"], "date": r["date"], "text": k.open("commitments.text", r["text"]), "status": r["status"]}
+            for r in rows
+        ]
 
     def refresh_commitments(self, client_id: str, note_id: int, texts: list[str]) -> None:
         """Re-derive a note's commitments (after the extraction rules change), keeping the coach's
         statuses: new ones are added, vanished ones without a status set by the coach are removed."""
-        existing = {r["text"]: r for r in self.db.execute(
+        k = self._key(client_id)
+        existing = {k.open("commitments.text", r["text"]): r for r in self.db.execute(
             "SELECT id, text, status FROM commitments WHERE client_id = ? AND note_id = ?", (client_id, note_id))}
         self.add_commitments(client_id, note_id, [t for t in texts if t not in existing])
         for text, row in existing.items():
@@ -251,10 +506,16 @@ class Store:
         )
         return cur.rowcount == 1
 
+    def open_commitment_count(self, client_id: str) -> int:
+        return int(self.db.execute(
+            "SELECT COUNT(*) FROM commitments WHERE client_id = ? AND (status IS NULL OR status = 'open')", (client_id,)
+        ).fetchone()[0])
+
     # prompts (audit) ---------------------------------------------------------------------------
     def record_prompt(self, client_id: str | None, purpose: str, prompt: str) -> None:
         self.db.execute(
-            "INSERT INTO prompts (at, client_id, purpose, prompt) VALUES (?, ?, ?, ?)", (now_iso(), client_id, purpose, prompt)
+            "INSERT INTO prompts (at, client_id, purpose, prompt) VALUES (?, ?, ?, ?)",
+            (now_iso(), client_id, purpose, self._key(client_id).seal("prompts.prompt", prompt)),
         )
 
     def prompts(self, client_id: str | None = None) -> list[dict[str, str | None]]:
@@ -263,7 +524,22 @@ class Store:
         if client_id:
             sql += " WHERE p.client_id = ?"
             args = (client_id,)
-        return [dict(r) for r in self.db.execute(sql + " ORDER BY p.id", args)]
+        rows = [dict(r) for r in self.db.execute(sql + " ORDER BY p.id", args)]
+        for row in rows:
+            row["prompt"] = self._key(row["client_id"]).open("prompts.prompt", row["prompt"])
+        return rows
 
+    # maintenance -------------------------------------------------------------------------------
     def integrity_ok(self) -> bool:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    def copy_to(self, target: Path) -> None:
+        """A consistent copy of the whole database (SQLite's online backup), private from the start."""
+        fd = os.open(target, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        os.close(fd)
+        out = sqlite3.connect(target)
+        try:
+            self.db.backup(out)
+        finally:
+            out.close()
+

@@ -474,11 +474,12 @@ def _roster_rows(practice, client: Client) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def run_app(data_dir: Path | None = None, demo: bool = False, model: str | None = None) -> None:
+def run_app(data_dir: Path | None = None, demo: bool = False, model: str | None = None, passphrase=None) -> None:
+    """Unlock the practice (the passphrase is asked before the app starts) and run the app on it."""
     from reflect.core.practice import Practice
     from reflect.paths import DataPaths, default_data_dir
     from reflect.settings import Settings
 
     root = (data_dir or default_data_dir()).expanduser()
-    with Practice.open(root, Settings.load(DataPaths(root).config, model=model)) as practice:
+    with Practice.open(root, Settings.load(DataPaths(root).config, model=model), passphrase=passphrase) as practice:
         ReflectApp(practice, demo=demo).run()

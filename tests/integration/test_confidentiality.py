@@ -1,4 +1,4 @@
-"""Confidentiality guarantees that hold today: erasure leaves no byte behind, clients are isolated,
+"""Confidentiality guarantees: erasure leaves no byte behind (not even ciphertext), clients are isolated,
 prompt-injection text cannot make the output carry identifiers or links, hostile input neither
 crashes nor leaks a roster name, and a killed import leaves a consistent store."""
 
@@ -32,6 +32,8 @@ def _all_bytes(root: Path) -> bytes:
 
 
 def test_forget_leaves_no_byte_of_the_client_anywhere(tmp_path: Path, real_detector, real_embedder) -> None:
+    """Forgetting erases the client's rows, their wrapped data key and every sealed value (so not even
+    ciphertext is left to attack), their index directory and prompts; the other client stays readable."""
     root = tmp_path / "practice"
     with Practice.open(root, detector=real_detector, embedder=real_embedder) as p:
         gone = p.add_client("Qxvbrantwhistle Morrow")
@@ -39,11 +41,26 @@ def test_forget_leaves_no_byte_of_the_client_anywhere(tmp_path: Path, real_detec
         p.add_notes(gone, [NoteInput(date(2026, 1, i), f"Qxvbrantwhistle wrote from qxv.canary@nowhere-mail.example about ZEBRACANARY-7781 and delegation, session {i}.", "t") for i in range(1, 6)])
         p.add_notes(kept, [NoteInput(date(2026, 1, 1), "Kenji on delegation.", "t")])
         p.prep(gone)
+        db = p.store.db
+        sealed = [bytes(r[0]) for r in db.execute("SELECT data_key FROM clients WHERE id = ?", (gone.id,))]
+        sealed += [bytes(r[0]) for q in (
+            "SELECT original FROM notes WHERE client_id = ?", "SELECT redacted FROM notes WHERE client_id = ?",
+            "SELECT prompt FROM prompts WHERE client_id = ?", "SELECT entry FROM map WHERE client_id = ?",
+            "SELECT text FROM commitments WHERE client_id = ?", "SELECT name FROM clients WHERE id = ?",
+        ) for r in db.execute(q, (gone.id,))]
+        assert len(sealed) > 15
+        index_dir = p.paths.client_index(gone.id)
+        assert index_dir.is_dir()
         p.forget(gone)
-    data = _all_bytes(root).lower()
+    data = _all_bytes(root)
     for canary in CANARIES:
-        assert canary.lower().encode() not in data
-    assert b"kenji" in data  # the other client is untouched
+        assert canary.lower().encode() not in data.lower()
+    for blob in sealed:  # neither the wrapped key nor any ciphertext of the client survives
+        assert blob[1:29] not in data
+    assert not index_dir.exists()
+    with Practice.open(root, detector=real_detector, embedder=real_embedder) as p:
+        assert [c.client.name for c in p.clients()] == ["Kenji Watanabe"]  # the other client is untouched
+        assert p.notes(p.client("kenji watanabe"))[0].original == "Kenji on delegation."
 
 
 def test_chroma_delete_alone_would_have_failed_that_check(tmp_path: Path, real_embedder) -> None:

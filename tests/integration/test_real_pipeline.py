@@ -4,7 +4,6 @@ Chroma persist directory and SmolLM2-135M through llama-cpp-python."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.integration
 def demo(tmp_path_factory, real_detector, real_embedder):
     root = tmp_path_factory.mktemp("demo")
     reset_demo_dir(root)
-    practice = Practice.open(root, detector=real_detector, embedder=real_embedder)
+    practice = Practice.open(root, detector=real_detector, embedder=real_embedder, passphrase="module passphrase")
     load_demo(practice)
     yield practice
     practice.close()
@@ -91,10 +90,8 @@ def test_canary_identifiers_never_reach_index_prompts_or_caches(tmp_path: Path, 
         p.add_notes(c, notes)
         p.prep(c)
         p.search(c, "what did Zyxqwv say about Quillonby")
-        db = sqlite3.connect(root / "reflect.db")
-        redacted = "\n".join(r[0] for r in db.execute("SELECT redacted FROM notes"))
-        prompts = "\n".join(r[0] for r in db.execute("SELECT prompt FROM prompts"))
-        db.close()
+        redacted = "\n".join(n.redacted for n in p.notes(c))
+        prompts = "\n".join(r["prompt"] for r in p.audit(c))
     blobs = [redacted, prompts, caplog.text]
     for f in (root / "index").rglob("*"):
         if f.is_file():

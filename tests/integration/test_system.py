@@ -40,6 +40,7 @@ def _clean_env(tmp: Path) -> dict[str, str]:
         "HOME": str(home),
         "TMPDIR": str(tmpdir),
         "REFLECT_HOME": str(tmp / "data"),
+        "REFLECT_PASSPHRASE": "system test passphrase",
         "PYTHONDONTWRITEBYTECODE": "1",
         "LANG": "C.UTF-8",
     }

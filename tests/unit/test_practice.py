@@ -133,8 +133,8 @@ def test_edit_note_re_redacts_and_re_indexes(fake_practice) -> None:
     edited = p.edit_note(c, n.id, NoteInput(date(2026, 1, 2), "Maria met Raj Patel about delegation.", "edit"))
     assert edited.redacted == "[CLIENT] met [PERSON_1] about delegation."
     assert p.note(c, n.id).date == date(2026, 1, 2)
-    texts = [x.text for x in p.index(c).all()[0]]
-    assert texts == ["[CLIENT] met [PERSON_1] about delegation."]  # the old passages are gone
+    assert [(x.note_id, x.chunk) for x in p.index(c).all()[0]] == [(n.id, 0)]  # the old passages are gone
+    assert [x.text for x in p.search(c, "delegation")] == ["[CLIENT] met [PERSON_1] about delegation."]
     p._detector.fail = True
     with pytest.raises(RedactionError):
         p.edit_note(c, n.id, NoteInput(date(2026, 1, 3), "anything", "edit"))
