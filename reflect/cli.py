@@ -87,6 +87,7 @@ def main_callback(
 ) -> None:
     state.data_dir = data_dir
     state.model = model
+    state.passphrase = None
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="reflect: %(levelname)s %(name)s: %(message)s")
     # Presidio logs every recognizer it loads at INFO; keep that out of a coach's terminal.
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)

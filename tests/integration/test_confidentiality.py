@@ -172,3 +172,32 @@ def test_killed_import_leaves_a_consistent_store_and_reindex_restores_the_index(
     checks = {c["name"]: c["ok"] for c in json.loads(doctor.stdout)["checks"]}
     assert checks["store integrity"] is True
     assert all(ok for name, ok in checks.items() if name.startswith("index "))
+
+
+def test_a_forced_error_on_a_canary_note_leaves_its_text_in_no_log_trace_or_file(tmp_path: Path) -> None:
+    """The real CLI with verbose logging, on a note whose handling fails with an exception that quotes
+    the (redacted) note: the error line names only the type, the logs carry ids and timings, and no
+    file under the data directory or TMPDIR holds the note's words; nothing is stored."""
+    env = {**os.environ, "REFLECT_HOME": str(tmp_path / "data"), "TMPDIR": str(tmp_path / "tmp")}
+    env.pop("REFLECT_DEBUG", None)
+    (tmp_path / "tmp").mkdir()
+    subprocess.run([sys.executable, "-m", "reflect", "client", "add", "Maria Gonzalez"], env=env, check=True, capture_output=True)
+    note = tmp_path / "note.md"
+    note.write_text("Maria told me about the Quorvexcanary merger and her brother Zeb Quorvex.\n")
+    code = (
+        "import sys\nfrom reflect.core import embedding\n"
+        "def boom(self, texts):\n    raise RuntimeError('embedding failed on: ' + ' | '.join(texts))\n"
+        "embedding.MiniLMEmbedder.embed = boom\n"
+        "from reflect.cli import main\n"
+        "sys.argv = ['reflect', '-v', 'note', 'add', 'Maria Gonzalez', sys.argv[1]]\nmain()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(note)], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 70, proc.stderr[-500:]
+    assert "RuntimeError" in proc.stderr and "reflect: INFO" in proc.stderr  # logging was on
+    everything = (proc.stdout + proc.stderr).lower()
+    assert "quorvex" not in everything and "merger" not in everything
+    for folder in (tmp_path / "data", tmp_path / "tmp"):
+        assert b"quorvex" not in _all_bytes(folder).lower()
+    listed = subprocess.run([sys.executable, "-m", "reflect", "note", "list", "Maria Gonzalez", "--json"],
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0 and '"notes": []' in listed.stdout

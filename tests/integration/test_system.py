@@ -3,6 +3,7 @@ writer at a time, and the import boundaries that keep the core headless and ``--
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -106,6 +107,10 @@ def test_second_writer_gets_in_use_error_fast(tmp_path: Path) -> None:
         started = time.monotonic()
         second = subprocess.run([PY, "-m", "reflect", "client", "add", "Kenji Watanabe"], env=env, capture_output=True, text=True, timeout=30)
         elapsed = time.monotonic() - started
+        # Reading commands work while the app (or any writer) holds the directory: they take no lock
+        # and open the store read-only (README, "Reading while the app is open").
+        reading = subprocess.run([PY, "-m", "reflect", "client", "list", "--json"], env=env, capture_output=True, text=True, timeout=30)
+        audit = subprocess.run([PY, "-m", "reflect", "audit", "--json"], env=env, capture_output=True, text=True, timeout=30)
     finally:
         holder.kill()
         holder.wait()
@@ -113,6 +118,8 @@ def test_second_writer_gets_in_use_error_fast(tmp_path: Path) -> None:
     assert "in use by another reflect process" in second.stderr
     assert len(second.stderr.strip().splitlines()) == 1
     assert elapsed < 2.0 + 1.0  # lock timeout 1.5 s plus interpreter start-up
+    assert reading.returncode == 0 and json.loads(reading.stdout) == {"clients": []}, reading.stderr
+    assert audit.returncode == 0, audit.stderr
     # Once the holder is gone the directory is usable again (the OS released the lock).
     again = subprocess.run([PY, "-m", "reflect", "client", "add", "Kenji Watanabe"], env=env, capture_output=True, text=True, timeout=30)
     assert again.returncode == 0, again.stderr
