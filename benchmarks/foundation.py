@@ -27,6 +27,8 @@ from synthetic import notes as synthetic_notes  # noqa: E402
 
 from reflect.core import hardening  # noqa: E402
 
+BENCH_PASSPHRASE = "benchmark passphrase (synthetic data only)"
+
 hardening.apply()
 
 
@@ -79,7 +81,7 @@ def bench_ingest(detector, embedder, n: int) -> dict:
     chars = statistics.mean(len(t) for t in texts)
     start_day = date(2025, 1, 1)
     inputs = [NoteInput(start_day + timedelta(days=i), t, f"synthetic {i}") for i, t in enumerate(texts)]
-    with tempfile.TemporaryDirectory() as tmp, Practice.open(Path(tmp), detector=detector, embedder=embedder) as p:
+    with tempfile.TemporaryDirectory() as tmp, Practice.open(Path(tmp), detector=detector, embedder=embedder, passphrase=BENCH_PASSPHRASE) as p:
         client = p.add_client("Maria Gonzalez")
         p.add_person(client, "Tom Becker")
         p.add_notes(client, inputs[:2])  # warm-up: first-call costs (spaCy, onnxruntime, Chroma)
@@ -115,7 +117,7 @@ def bench_search(detector, embedder, chunks_target: int, queries: int = 60) -> d
     from reflect.core.practice import Practice
 
     texts = synthetic_notes(max(1, chunks_target // 7), seed=7)
-    with tempfile.TemporaryDirectory() as tmp, Practice.open(Path(tmp), detector=detector, embedder=embedder) as p:
+    with tempfile.TemporaryDirectory() as tmp, Practice.open(Path(tmp), detector=detector, embedder=embedder, passphrase=BENCH_PASSPHRASE) as p:
         client = p.add_client("Maria Gonzalez")
         start_day = date(2020, 1, 1)
         inputs = [NoteInput(start_day + timedelta(days=i), t, "s") for i, t in enumerate(texts)]

@@ -52,7 +52,7 @@ def main() -> None:
     parser.add_argument("--model", default=None)
     args = parser.parse_args()
     from reflect.core.commitments import extract
-    from reflect.core.demo import load_demo, reset_demo_dir
+    from reflect.core.demo import DEMO_PASSPHRASE, load_demo, reset_demo_dir
     from reflect.core.noteinput import NoteInput
     from reflect.core.practice import Practice
     from reflect.core.questions import CLOSED_STARTS, OPEN_STARTS, near_duplicate
@@ -62,7 +62,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "practice"
         reset_demo_dir(root)
-        practice = Practice.open(root, Settings.load(None, model=args.model))
+        practice = Practice.open(root, Settings.load(None, model=args.model), passphrase=DEMO_PASSPHRASE)
         load_demo(practice)
         data = json.loads((HERE / "data" / "coaching_notes.json").read_text(encoding="utf-8"))
         for spec in data["clients"][: args.clients]:

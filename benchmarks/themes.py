@@ -22,6 +22,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+BENCH_PASSPHRASE = "benchmark passphrase (synthetic data only)"
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
@@ -64,7 +66,7 @@ def main() -> None:
 
     detector, embedder = PresidioDetector(), MiniLMEmbedder()
     results: dict = {"date": date.today().isoformat()}
-    with tempfile.TemporaryDirectory() as tmp, Practice.open(Path(tmp), detector=detector, embedder=embedder) as p:
+    with tempfile.TemporaryDirectory() as tmp, Practice.open(Path(tmp), detector=detector, embedder=embedder, passphrase=BENCH_PASSPHRASE) as p:
         # Cost: one client with 100 sessions of ~1,500 characters.
         big = p.add_client("Cost Client")
         texts = synthetic_notes(100, seed=5)

@@ -9,7 +9,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from reflect.core.demo import load_demo, reset_demo_dir
+from reflect.core.demo import DEMO_PASSPHRASE, load_demo, reset_demo_dir
 from reflect.core.practice import Practice
 from reflect.tui.app import ReflectApp
 
@@ -48,7 +48,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "demo"
         reset_demo_dir(root)
-        with Practice.open(root) as practice:
+        with Practice.open(root, passphrase=DEMO_PASSPHRASE) as practice:
             load_demo(practice)
             asyncio.run(shoot(practice))
     print(f"wrote {', '.join(p.name for p in sorted(OUT.glob('*.svg')))} to {OUT}")

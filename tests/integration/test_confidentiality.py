@@ -155,7 +155,13 @@ def test_killed_import_leaves_a_consistent_store_and_reindex_restores_the_index(
         (notes / f"2026-01-{(i % 28) + 1:02d}-{i:03d}.md").write_text(f"Session {i}: Maria talked about delegation and the board, item {i}.")
     env = {**os.environ, "REFLECT_HOME": str(tmp_path / "data")}
     subprocess.run([sys.executable, "-m", "reflect", "client", "add", "Maria Gonzalez"], env=env, check=True, capture_output=True)
-    for delay in (2.0, 3.5, 5.0):
+    import random
+
+    rng = random.Random()  # random kill points; the seed is in the failure message
+    seed = rng.randrange(10**6)
+    rng.seed(seed)
+    delays = sorted(rng.uniform(1.5, 6.0) for _ in range(3))
+    for delay in delays:
         proc = subprocess.Popen([sys.executable, "-m", "reflect", "import", "Maria Gonzalez", str(notes)], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
@@ -166,7 +172,7 @@ def test_killed_import_leaves_a_consistent_store_and_reindex_restores_the_index(
     import json
 
     count = len(json.loads(check.stdout)["notes"])
-    assert count % 100 == 0  # an import is all or nothing: 0, 100, 200 or 300 notes, never a part
+    assert count % 100 == 0, (seed, delays, count)  # an import is all or nothing: 0, 100, 200 or 300 notes, never a part
     subprocess.run([sys.executable, "-m", "reflect", "reindex"], env=env, check=True, capture_output=True)
     doctor = subprocess.run([sys.executable, "-m", "reflect", "doctor", "--json"], env=env, capture_output=True, text=True)
     checks = {c["name"]: c["ok"] for c in json.loads(doctor.stdout)["checks"]}

@@ -6,6 +6,8 @@ import json
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reflect.core.errors import InputError, NotFoundError, RedactionError
 from reflect.core.noteinput import NoteInput
@@ -139,3 +141,23 @@ def test_edit_note_re_redacts_and_re_indexes(fake_practice) -> None:
     with pytest.raises(RedactionError):
         p.edit_note(c, n.id, NoteInput(date(2026, 1, 3), "anything", "edit"))
     assert p.note(c, n.id).redacted == edited.redacted  # fail closed: nothing changed
+
+
+_hostile_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=3000) | st.builds(
+    lambda line, n: (line or "x") * n, st.text(min_size=1, max_size=5), st.integers(100, 4000)
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(text=_hostile_text)
+def test_hostile_text_round_trips_through_sealed_storage_or_is_refused_cleanly(fake_practice, text: str) -> None:
+    """Arbitrary Unicode (control characters, RTL, emoji, zero-width, very long lines) is stored
+    sealed and comes back byte for byte, or is refused with an InputError; never a crash."""
+    p = fake_practice
+    client = p.store.client_by_key("Ma\u200bria Hostile") or p.add_client("Ma\u200bria Hostile")
+    try:
+        [stored] = p.add_notes(client, [NoteInput(date(2026, 1, 1), text, "hostile")])
+    except InputError:
+        assert not text.strip()
+        return
+    assert p.note(client, stored.id).original == text
