@@ -120,29 +120,44 @@ def test_bank_fills_gaps_with_theme_questions_first() -> None:
     assert near_duplicate("What could you let go of?", "what could you let go of")
 
 
-def test_average_linkage_clustering_groups_close_vectors() -> None:
-    from reflect.core.themes import cluster
+def test_kmeans_and_silhouette_find_the_groups_that_are_there() -> None:
+    from reflect.core.themes import kmeans, silhouette
 
-    v = np.array([[1, 0, 0], [0.95, 0.05, 0], [0, 1, 0], [0.05, 0.98, 0], [0, 0, 1]], dtype=np.float32)
+    rng = np.random.default_rng(0)
+    centres = np.eye(6, dtype=np.float32)[:3]
+    v = np.concatenate([c + 0.15 * rng.standard_normal((5, 6)) for c in centres]).astype(np.float32)
     v /= np.linalg.norm(v, axis=1, keepdims=True)
-    labels = cluster(v, 0.8)
-    assert labels[0] == labels[1] and labels[2] == labels[3]
-    assert len({labels[0], labels[2], labels[4]}) == 3
+    labels = kmeans(v, 3)
+    assert all(len(set(labels[g * 5:(g + 1) * 5])) == 1 for g in range(3)) and len(set(labels)) == 3
+    assert silhouette(v, labels) > 0.5
+    assert silhouette(v, kmeans(v, 2)) < silhouette(v, labels)  # the true number of groups scores best
+    shuffled = rng.permutation(labels)
+    assert silhouette(v, shuffled) < 0.1
 
 
-def test_emergent_theme_needs_two_sessions_and_a_readable_label() -> None:
+def _session(note_id: int, vector: list[float], text: str) -> tuple[Note, Passage, list[float]]:
+    return Note(note_id, "c", date(2026, 1, note_id), "", ""), Passage(note_id, f"2026-01-{note_id:02d}", text), vector
+
+
+def test_emergent_themes_group_sessions_and_assign_passages() -> None:
     from reflect.core.themes import emergent_themes
 
-    notes = [Note(i, "c", date(2026, 1, i), "", "") for i in (1, 2, 3, 4, 5)]
-    passages = [
-        Passage(1, "2026-01-01", "The pottery studio lease and pottery classes."),
-        Passage(3, "2026-01-03", "Pottery classes again; the studio lease is due."),
-        Passage(2, "2026-01-02", "Budget review."),
-        Passage(4, "2026-01-04", "Sleep."),
-        Passage(5, "2026-01-05", "Hiring plan."),
+    rows = [
+        _session(1, [1, 0, 0.1, 0], "The pottery studio lease and pottery classes."),
+        _session(2, [0, 1, 0, 0.1], "Budget review with the board; budget cuts."),
+        _session(3, [0.98, 0.02, 0, 0.1], "Pottery classes again; the studio lease is due."),
+        _session(4, [0.05, 0.97, 0.1, 0], "The budget again and the board's questions."),
+        _session(5, [1, 0.05, 0, 0], "Pottery: a studio of her own, classes on Sunday."),
+        _session(6, [0, 1, 0.05, 0.05], "Board budget planning for next year."),
     ]
-    v = np.array([[1, 0, 0, 0], [0.98, 0.02, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], dtype=np.float32)
+    notes = [r[0] for r in rows]
+    passages = [r[1] for r in rows]
+    v = np.array([r[2] for r in rows], dtype=np.float32)
     v /= np.linalg.norm(v, axis=1, keepdims=True)
-    [theme] = emergent_themes(notes, passages, v, threshold=0.5)
-    assert [s.note_id for s in theme.sessions] == [1, 3]
-    assert "pottery" in theme.keyphrases and len(theme.keyphrases) >= 2
+    themes = {tuple(t.keyphrases[:1]): t for t in emergent_themes(notes, passages, v)}
+    sessions = sorted([s.note_id for s in t.sessions] for t in themes.values())
+    assert sessions == [[1, 3, 5], [2, 4, 6]]
+    assert all(len(t.keyphrases) >= 2 and t.evidence for t in themes.values())
+    assert any("pottery" in t.keyphrases for t in themes.values())
+    # Too few sessions to speak of groups: nothing is claimed.
+    assert emergent_themes(notes[:5], passages[:5], v[:5]) == []

@@ -49,6 +49,15 @@ def test_client_name_is_redacted_in_every_form(text: str) -> None:
     assert "M." not in result.redacted
 
 
+def test_a_pseudonymous_client_name_with_a_number_and_a_placeholder_word() -> None:
+    """A coach may call a client "Client 7": the name is redacted, other 7s and the word "client"
+    inside placeholders are not identifiers (found by the themes benchmark: the leak check refused
+    every note of such a client)."""
+    text = "Client 7 has 7 reports and was a client of ours in 2017; Client 7's boss agreed."
+    result = RedactionGate(NoDetector()).redact(text, client_map("Client 7"))
+    assert result.redacted == "[CLIENT] has 7 reports and was a client of ours in 2017; [CLIENT]'s boss agreed."
+
+
 def test_possessive_stays_readable() -> None:
     result = RedactionGate(NoDetector()).redact("Maria's boss", client_map())
     assert result.redacted == "[CLIENT]'s boss"

@@ -160,7 +160,8 @@ class PseudonymMap:
         """Remember an identifier, and for a multi-word person name its parts too."""
         self.add(label, surface, placeholder, origin=origin)
         if label == "PERSON":
-            parts = [p for p in re.split(r"[\s.]+", surface) if len(p) >= 2]
+            # Numbers are no name parts: a coach who calls a client "Client 7" does not want every 7 redacted.
+            parts = [p for p in re.split(r"[\s.]+", surface) if len(p) >= 2 and not p.isdigit()]
             if len(parts) > 1:
                 for part in parts:
                     self.add(label, part, placeholder, origin=origin)
@@ -353,7 +354,11 @@ class RedactionGate:
         return out
 
     def _leak_check(self, redacted: str, pmap: PseudonymMap) -> None:
-        """The redacted text must not contain any multi-character identifier the map knows."""
+        """The redacted text must not contain any multi-character identifier the map knows (a name part
+        that is also a placeholder word, like "Client" in "[CLIENT]", is not one)."""
+        placeholders = [m.span() for m in PLACEHOLDER_RE.finditer(redacted)]
         for start, end, _label, _placeholder in self._known_spans(redacted, pmap):
+            if any(p_start <= start and end <= p_end for p_start, p_end in placeholders):
+                continue
             if not PLACEHOLDER_RE.fullmatch(redacted[start:end]):
                 raise RedactionError("redaction left a known identifier in the text; nothing was stored")
