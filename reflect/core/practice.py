@@ -786,6 +786,11 @@ class Practice:
             checks.append(DoctorCheck(f"index {c.id}", actual == expected, f"{actual} of {expected} passages indexed" + ("" if actual == expected else "; run 'reflect reindex'")))
         mode = self.paths.root.stat().st_mode & 0o777
         checks.append(DoctorCheck("data directory permissions", mode & 0o077 == 0, f"{oct(mode)} on {self.paths.root}"))
+        loose = [p for p in self.paths.root.glob("reflect.db*") if p.stat().st_mode & 0o077]
+        checks.append(DoctorCheck(
+            "store file permissions", not loose,
+            "reflect.db and its WAL files are private (0600)" if not loose else f"readable by others: {', '.join(p.name for p in loose)}",
+        ))
         for name, why, ok in hardening.report():
             checks.append(DoctorCheck(f"offline: {name}", ok, why))
         info = self.store.key_info()

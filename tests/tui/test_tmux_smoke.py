@@ -1,4 +1,5 @@
-"""Smoke test: the real app in a real terminal (tmux), driven by keys, read from the screen."""
+"""Smoke test: the real app in a real terminal (tmux), unlocked at a passphrase prompt, driven by keys,
+read from the screen."""
 
 from __future__ import annotations
 
@@ -39,10 +40,14 @@ def test_real_app_in_tmux(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "reflect", "person", "add", "Maria Gonzalez", "Tom Becker"], env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, "-m", "reflect", "note", "add", "Maria Gonzalez", str(note)], env=env, check=True, capture_output=True)
     session = f"reflect-smoke-{os.getpid()}"
-    command = f"REFLECT_HOME={data} {sys.executable} -m reflect"
+    # No REFLECT_PASSPHRASE in the app's terminal: it asks (input hidden) before the app starts.
+    command = f"env -u REFLECT_PASSPHRASE REFLECT_HOME={data} {sys.executable} -m reflect"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "35", command], env=env, check=True)
     try:
-        _wait_for(session, "Maria Gonzalez")
+        _wait_for(session, "Passphrase for")
+        subprocess.run(["tmux", "send-keys", "-t", session, os.environ["REFLECT_PASSPHRASE"], "Enter"], check=True)
+        screen = _wait_for(session, "Maria Gonzalez")
+        assert os.environ["REFLECT_PASSPHRASE"] not in screen  # the passphrase was not echoed
         subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
         screen = _wait_for(session, "Tom Becker")
         assert "Original, for you only" in screen
