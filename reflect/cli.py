@@ -700,6 +700,7 @@ def passphrase() -> None:
     from reflect.core.errors import PassphraseError
 
     root = _root()
+    _require_practice(root)
     with _practice() as practice:
         new = os.environ.get("REFLECT_NEW_PASSPHRASE")
         if not new:
@@ -718,6 +719,7 @@ def backup(path: Annotated[Path, typer.Argument(help="The backup file to write (
     from reflect.settings import resolve_passphrase
 
     root = _root()
+    _require_practice(root)
     source = state.passphrase or _passphrase_prompt(root)
     secret = resolve_passphrase(source, new=False)
     with _open_with(root, secret) as practice:
@@ -739,6 +741,14 @@ def restore(
     secret = resolve_passphrase(_passphrase_prompt(root, "Backup passphrase"), new=False)
     info = backups.restore(root, path, secret, replace=replace)
     typer.echo(f"restored {info.clients} clients and {info.notes} notes (backup of {info.created}) into {root}")
+
+
+def _require_practice(root: Path) -> None:
+    from reflect.core.errors import NotFoundError
+    from reflect.paths import DataPaths
+
+    if not DataPaths(root.expanduser()).db.is_file():
+        raise NotFoundError(f"there is no practice at {root} yet; 'reflect init' creates one")
 
 
 def _open_with(root: Path, secret: str):

@@ -131,3 +131,9 @@ def test_restore_refuses_wrong_passphrase_damage_and_foreign_archives(practice: 
 
     assert "does not exist" in fails("restore", str(tmp_path / "missing.age"), code=2)
     assert not (target / "reflect.db").exists()  # nothing was restored by any of these
+
+
+def test_passphrase_and_backup_need_an_existing_practice(isolated_home: Path, tmp_path: Path) -> None:
+    assert "reflect init" in fails("passphrase", code=3)
+    assert "reflect init" in fails("backup", str(tmp_path / "b.age"), code=3)
+    assert not (isolated_home / "reflect.db").exists()
