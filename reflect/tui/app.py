@@ -8,6 +8,8 @@ shown as notifications with the one-line message of ``ReflectError``; note text 
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 from textual import on, work
@@ -69,6 +71,21 @@ class ReflectApp(App):
         self.show_redacted = False
         self._stream: list[str] = []
         self._theme_details: list = []
+
+    def _fatal_error(self) -> None:
+        """An unhandled error ends the app. Textual would print a traceback *with local variables*,
+        and in this app the locals hold note text and names; reflect prints the error's type only
+        (``REFLECT_DEBUG=1`` restores Textual's full report, on your own screen)."""
+        if os.environ.get("REFLECT_DEBUG") == "1":
+            super()._fatal_error()
+            return
+        error = sys.exc_info()[1]
+        self.bell()
+        self._exit_renderables.append(
+            f"reflect: error: unexpected {type(error).__name__ if error else 'error'} in the terminal app; "
+            "nothing partial was stored. Run again with REFLECT_DEBUG=1 to see details."
+        )
+        self._close_messages_no_wait()
 
     def compose(self) -> ComposeResult:
         yield Header()

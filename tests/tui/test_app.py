@@ -205,3 +205,27 @@ async def test_themes_panel_shows_evidence_of_the_selected_theme_and_clients_sho
         app.query_one("#theme-list", OptionList).highlighted = 1
         await pilot.pause()
         assert "Tom Becker disagrees" in _text(app.query_one("#theme-evidence", Static))
+
+
+async def test_a_crash_prints_the_error_type_not_a_traceback_with_note_text(fake_practice, monkeypatch, capsys) -> None:
+    """Textual's crash report shows local variables; here they would hold note text and names."""
+    import pytest
+
+    monkeypatch.delenv("REFLECT_DEBUG", raising=False)
+    _setup(fake_practice)
+    app = ReflectApp(fake_practice)
+
+    def crash(*args) -> None:
+        secret_note = "Quorvexcanary told me about Zeb Quorvex"  # noqa: F841 - a local Textual would print
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ReflectApp, "action_toggle_redacted", crash)
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("r")
+            await pilot.pause()
+    captured = capsys.readouterr()
+    report = captured.out + captured.err
+    assert "RuntimeError" in report and "REFLECT_DEBUG" in report
+    assert "Quorvex" not in report and "Maria" not in report and "Tom" not in report
