@@ -664,7 +664,7 @@ def doctor(as_json: JsonOpt = False) -> None:
 @app.command("init")
 @_run
 def init(
-    kdf_memory: Annotated[int, typer.Option("--kdf-memory", help="Argon2id memory in MiB (more is slower to guess).", min=8, max=4096)] = 64,
+    kdf_memory: Annotated[int, typer.Option("--kdf-memory", help="Argon2id memory in MiB (more is slower to guess; OWASP minimum 19).", min=19, max=4096)] = 64,
 ) -> None:
     """Set up the practice's encryption (asks for a new passphrase, or uses REFLECT_PASSPHRASE).
 

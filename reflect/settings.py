@@ -3,6 +3,9 @@
 Precedence, lowest first: defaults, ``config.toml``, environment variables (``REFLECT_MODEL`` ...),
 command-line options. Every field says what it controls. Importing this module is cheap.
 
+The practice's passphrase is not a setting and is never written anywhere: ``resolve_passphrase``
+takes it from the front end (a prompt) or from ``REFLECT_PASSPHRASE`` (scripts and tests).
+
 Example ``config.toml`` for a bigger machine::
 
     model = "/models/Qwen2.5-3B-Instruct-Q4_K_M.gguf"
