@@ -79,7 +79,7 @@ def test_the_network_harness_sees_a_connect_attempt(tmp_path: Path) -> None:
 
 
 def test_no_network_and_nothing_outside_the_data_dir(tmp_path: Path) -> None:
-    """The real CLI (add notes, search, prep) in an empty network namespace under strace, alive for
+    """The real CLI (add notes, search, prep, backup, restore) in an empty network namespace under strace, alive for
     more than 15 s: zero non-unix connect() calls, and no file written outside the data directory."""
     env = _clean_env(tmp_path)
     notes = _notes(tmp_path / "notes")
@@ -94,6 +94,8 @@ def test_no_network_and_nothing_outside_the_data_dir(tmp_path: Path) -> None:
         assert leftovers == [], leftovers
     assert (tmp_path / "data" / "reflect.db").is_file()
     assert '"questions"' in proc.stdout  # prep ran to the end
+    assert (tmp_path / "practice.age").is_file() and (tmp_path / "restored" / "reflect.db").is_file()  # backup, restore
+    assert proc.stdout.count('"results"') == 2  # and the search in the restored practice
 
 
 def test_second_writer_gets_in_use_error_fast(tmp_path: Path) -> None:
