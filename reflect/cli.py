@@ -118,6 +118,12 @@ def _passphrase_prompt(root: Path, label: str = "Passphrase"):
     def ask(new: bool) -> str:
         if os.environ.get(ENV_PASSPHRASE):
             return os.environ[ENV_PASSPHRASE]
+        if not new and label == "Passphrase":
+            from reflect import keychain
+
+            remembered = keychain.recall(root)
+            if remembered:
+                return remembered
         if not (sys.stdin.isatty() and sys.stderr.isatty()):
             return ""
         if new:
@@ -665,26 +671,47 @@ def doctor(as_json: JsonOpt = False) -> None:
 @_run
 def init(
     kdf_memory: Annotated[int, typer.Option("--kdf-memory", help="Argon2id memory in MiB (more is slower to guess; OWASP minimum 19).", min=19, max=4096)] = 64,
+    keyring: Annotated[bool, typer.Option("--keyring", help="Remember the passphrase in the OS keyring (needs reflect[keyring]).")] = False,
+    forget_keyring: Annotated[bool, typer.Option("--forget-keyring", help="Remove the passphrase from the OS keyring.")] = False,
 ) -> None:
     """Set up the practice's encryption (asks for a new passphrase, or uses REFLECT_PASSPHRASE).
 
     On a practice made before encryption, seals every existing row in place. Safe to run twice."""
+    from reflect import keychain
     from reflect.core.crypto import KdfParams
     from reflect.core.practice import Practice
     from reflect.paths import DataPaths
     from reflect.settings import Settings
 
     root = _root()
+    if forget_keyring:
+        removed = keychain.forget(root)
+        typer.echo(f"passphrase {'removed from' if removed else 'was not in'} the OS keyring for {root}")
+        return
+    if keyring and not keychain.available():
+        from reflect.core.errors import PassphraseError
+
+        raise PassphraseError(keychain.NO_KEYRING)
     kdf = KdfParams(memory_kib=kdf_memory * 1024)
-    with Practice.open(root, Settings.load(DataPaths(root).config), passphrase=_passphrase_prompt(root), kdf=kdf) as practice:
+    asked = _passphrase_prompt(root)
+    given: list[str] = []
+
+    def source(new: bool) -> str:
+        given.append(asked(new))
+        return given[-1]
+
+    with Practice.open(root, Settings.load(DataPaths(root).config), passphrase=source, kdf=kdf) as practice:
         info = practice.store.key_info()
         params = KdfParams.from_json(info["params"])
         clients = len(practice.store.client_ids())
         created = practice.keys_created
+        if keyring:
+            keychain.remember(root, given[-1])  # only once the passphrase has opened the practice
     what = "is now encrypted" if created else "was already encrypted; the passphrase opens it"
     typer.echo(
         f"practice at {root} {what}: AES-256-GCM with a key per client, Argon2id {params.memory_kib // 1024} MiB "
         f"({clients} clients). Keep the passphrase safe: it cannot be recovered."
+        + (" The OS keyring now remembers it." if keyring else "")
     )
 
 
@@ -708,6 +735,10 @@ def passphrase() -> None:
                 raise PassphraseError("set REFLECT_NEW_PASSPHRASE, or run in a terminal to be asked for the new passphrase")
             new = typer.prompt("New passphrase", hide_input=True, confirmation_prompt=True, err=True)
         count = practice.change_passphrase(new)
+    from reflect import keychain
+
+    if keychain.recall(root) is not None:
+        keychain.remember(root, new)
     typer.echo(f"passphrase changed for {root}: {count} keys re-wrapped, no note re-encrypted")
 
 
