@@ -126,6 +126,7 @@ class Practice:
         self._lock = None
         self.store: Store | None = None
         self.read_only = False
+        self._created_store = False
         self.keys_created = False
         """True when this open created the practice's keys (first use, or sealing an older store)."""
 
@@ -160,13 +161,17 @@ class Practice:
         settings = settings or Settings.load(paths.config)
         practice = cls(paths, settings, **components)
         practice.read_only = read_only
-        fresh = not paths.db.exists()
         try:
             practice._acquire(read_only)
-            practice._unlock(passphrase, kdf)
         except BaseException:
             practice.close()
-            if fresh:  # nothing of a practice that never got a passphrase is left behind
+            raise
+        try:
+            practice._unlock(passphrase, kdf)
+        except BaseException:
+            created = practice._created_store
+            practice.close()
+            if created:  # nothing of a practice that never got a passphrase is left behind
                 for leftover in (paths.db, paths.db.with_name(paths.db.name + "-wal"), paths.db.with_name(paths.db.name + "-shm")):
                     leftover.unlink(missing_ok=True)
             raise
@@ -188,6 +193,8 @@ class Practice:
             self.store = Store(self.paths.db, read_only=True)
             return
         self._lock = acquire_lock(self.paths)
+        # Decided under the lock: only the process that creates the store may remove it again.
+        self._created_store = not self.paths.db.exists()
         self.store = Store(self.paths.db)
 
     def _unlock(self, source: PassphraseSource, kdf: KdfParams | None) -> None:

@@ -161,3 +161,35 @@ def test_hostile_text_round_trips_through_sealed_storage_or_is_refused_cleanly(f
         assert not text.strip()
         return
     assert p.note(client, stored.id).original == text
+
+
+def test_a_writer_that_finds_the_directory_busy_never_removes_the_store_being_created(tmp_path) -> None:
+    """While another process sets a practice up, a second writer waits 1.5 s and gives up; it must
+    not delete the store that appeared meanwhile (it did not create it)."""
+    import threading
+    import time
+
+    from reflect.core.embedding import HashEmbedder
+    from reflect.core.errors import StoreInUseError
+    from reflect.core.practice import Practice, acquire_lock
+    from reflect.paths import DataPaths
+
+    paths = DataPaths(tmp_path / "p")
+    paths.ensure()
+    holder = acquire_lock(paths)
+    errors: list[BaseException] = []
+
+    def second_writer() -> None:
+        try:
+            Practice.open(paths.root, detector=FakeDetector(), embedder=HashEmbedder(), passphrase="a long passphrase")
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    time.sleep(0.5)
+    paths.db.write_bytes(b"the first process's new store")  # appears while the second one waits
+    thread.join()
+    holder.release()
+    assert len(errors) == 1 and isinstance(errors[0], StoreInUseError)
+    assert paths.db.read_bytes() == b"the first process's new store"
