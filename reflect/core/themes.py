@@ -193,7 +193,10 @@ _KEYPHRASE_STOP = set(
     his how i if in into is it its just know like me more most my no not now of off on once only or other our out
     over own really same she should so some such than that the their them then there these they this those through
     to too up very want was we were what when where which while who why will with would you your im ive dont cant
-    session client coach week weeks time things thing said says told going""".split()
+    session client coach week weeks time things thing said says told going need needs needed make makes made
+    take takes took help helps think thinks thought next still much many lot lots able first last back around
+    something anything everything nothing someone anyone everyone always never maybe perhaps today tomorrow
+    yesterday month months year years day days herself himself themselves myself yourself itself""".split()
 )
 
 
