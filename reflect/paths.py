@@ -5,9 +5,11 @@ practice, backing it up, or pointing a test at ``tmp_path`` is a matter of one d
 
     <data dir>/
         config.toml          settings (optional; see reflect.settings)
-        reflect.db           the SQLite source of truth (clients, roster, notes, maps, prompts)
+        reflect.db           the SQLite source of truth (clients, roster, notes, maps, prompts; every
+                             identifying field sealed with the client's key, see reflect.core.crypto)
         reflect.lock         the single-writer lock
-        index/<client id>/   one Chroma persist directory per client (derived, rebuildable)
+        index/<client id>/   one Chroma persist directory per client: vectors and positions, no text
+                             (derived, rebuildable)
         cache/               caches libraries insist on writing (kept out of ~/.cache)
         prompts/             the coach's own prompt files, overriding the shipped ones
         demo/                the fictional demo practice (``reflect demo``)
