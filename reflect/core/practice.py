@@ -752,7 +752,8 @@ class Practice:
             index.close()
         with self.store.transaction():
             self.store.delete_client(client.id)  # with it goes the client's wrapped data key
-        self.store.purge()
+        if not self.store.purge():
+            log.warning("a reader kept old pages in the write-ahead log; they are removed at the next checkpoint")
         shutil.rmtree(self.paths.client_index(client.id), ignore_errors=True)
         log.info("client %s forgotten", client.id)
 

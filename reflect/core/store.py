@@ -200,12 +200,18 @@ class Store:
         else:
             self.db.execute("COMMIT")
 
-    def purge(self) -> None:
+    def purge(self, attempts: int = 3) -> bool:
         """Leave no freed page behind: secure_delete zeroed them, the checkpoint empties the WAL and
-        VACUUM rewrites the file from live rows only."""
+        VACUUM rewrites the file from live rows only. A read-only reader (a CLI command while the app
+        is open) pins old pages while it reads; each checkpoint waits for it (SQLite's 5 s busy
+        timeout), up to ``attempts`` times. Returns False if readers outlasted that (the old pages
+        then go at the next checkpoint)."""
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.db.execute("VACUUM")
-        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        for _ in range(attempts):
+            if not self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]:
+                return True
+        return False
 
     # keys --------------------------------------------------------------------------------------
     @property

@@ -141,3 +141,31 @@ def test_a_practice_is_set_up_once(tmp_path: Path) -> None:
         fresh.setup("short", FAST)
     assert not fresh.has_keys
     fresh.close()
+
+
+def test_purge_waits_for_a_reader_so_no_old_page_of_a_forgotten_client_survives(tmp_path: Path) -> None:
+    """A read-only command (allowed while the app is open) holds a snapshot during `forget`: the
+    final checkpoint waits for the reader, then not one sealed byte of the client is left."""
+    import threading
+    import time
+
+    store = _seeded(tmp_path)
+    cid = store.clients()[0].id
+    wrapped = bytes(store.db.execute("SELECT data_key FROM clients").fetchone()[0])
+    reader = sqlite3.connect(f"{(tmp_path / 'reflect.db').as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM notes").fetchone()  # a snapshot that pins the old pages
+
+    def finish_reading() -> None:
+        time.sleep(0.5)
+        reader.execute("COMMIT")
+        reader.close()
+
+    thread = threading.Thread(target=finish_reading)
+    thread.start()
+    with store.transaction():
+        store.delete_client(cid)
+    assert store.purge() is True
+    thread.join()
+    store.close()
+    assert wrapped[1:29] not in _all_bytes(tmp_path)
