@@ -87,6 +87,41 @@ def quote(text: str, limit: int = EVIDENCE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def _strongest_per_session(passages: list[Passage], rows, scores: np.ndarray) -> dict[int, float]:
+    """A theme's strength in each session: its best passage score there."""
+    per_session: dict[int, float] = {}
+    for i in rows:
+        nid = passages[i].note_id
+        per_session[nid] = max(per_session.get(nid, 0.0), float(scores[i]))
+    return per_session
+
+
+def _build(label: str, description: str, notes: list[Note], passages: list[Passage], rows, scores: np.ndarray,
+           per_session: dict[int, float], words: list[str] | None = None) -> Theme:
+    """A Theme from the passages (``rows``) that carry it: sessions in order with their strength, up to
+    three quotes (the best passage of three different sessions) and the trend."""
+    order = {note.id: i for i, note in enumerate(notes)}
+    dates = {note.id: note.date.isoformat() for note in notes}
+    session_ids = sorted(per_session, key=lambda nid: order[nid])
+    evidence: list[Evidence] = []
+    seen: set[int] = set()
+    for i in sorted(rows, key=lambda i: -float(scores[i])):
+        if passages[i].note_id not in seen:
+            seen.add(passages[i].note_id)
+            evidence.append(Evidence(passages[i].note_id, dates[passages[i].note_id], quote(passages[i].text)))
+        if len(evidence) == 3:
+            break
+    return Theme(
+        label=label,
+        description=description,
+        sessions=[Evidence(nid, dates[nid], "") for nid in session_ids],
+        strengths=[round(per_session[nid], 3) for nid in session_ids],
+        evidence=evidence,
+        trend=trend([note.id in per_session for note in notes]),
+        keyphrases=words or [],
+    )
+
+
 def find_themes(
     notes: list[Note],
     passages: list[Passage],
@@ -100,39 +135,13 @@ def find_themes(
         return []
     best = sims.max(axis=1, keepdims=True)
     assigned = (sims >= params.threshold) & (sims >= best - params.margin)
-    order = {note.id: i for i, note in enumerate(notes)}
-    dates = {note.id: note.date.isoformat() for note in notes}
+    known = {note.id for note in notes}
     themes: list[Theme] = []
     for t, taxon in enumerate(taxonomy):
-        rows = [i for i in np.flatnonzero(assigned[:, t]) if passages[i].note_id in order]
-        per_session: dict[int, float] = {}
-        for i in rows:
-            nid = passages[i].note_id
-            per_session[nid] = max(per_session.get(nid, 0.0), float(sims[i, t]))
-        if len(per_session) < params.min_sessions:
-            continue
-        session_ids = sorted(per_session, key=lambda nid: order[nid])
-        present = [note.id in per_session for note in notes]
-        evidence_rows = sorted(rows, key=lambda i: -float(sims[i, t]))
-        evidence: list[Evidence] = []
-        seen: set[int] = set()
-        for i in evidence_rows:
-            if passages[i].note_id in seen:
-                continue
-            seen.add(passages[i].note_id)
-            evidence.append(Evidence(passages[i].note_id, dates[passages[i].note_id], quote(passages[i].text)))
-            if len(evidence) == 3:
-                break
-        themes.append(
-            Theme(
-                label=taxon.label,
-                description=taxon.description,
-                sessions=[Evidence(nid, dates[nid], "") for nid in session_ids],
-                strengths=[round(per_session[nid], 3) for nid in session_ids],
-                evidence=evidence,
-                trend=trend(present),
-            )
-        )
+        rows = [i for i in np.flatnonzero(assigned[:, t]) if passages[i].note_id in known]
+        per_session = _strongest_per_session(passages, rows, sims[:, t])
+        if len(per_session) >= params.min_sessions:
+            themes.append(_build(taxon.label, taxon.description, notes, passages, rows, sims[:, t], per_session))
     themes.sort(key=lambda th: (-len(th.sessions), -sum(th.strengths)))
     return themes
 
@@ -258,15 +267,10 @@ def emergent_themes(notes: list[Note], passages: list[Passage], vectors: np.ndar
     centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-9)
     closeness = vectors @ centres.T
     assigned = (closeness >= params.floor) & (closeness >= closeness.max(axis=1, keepdims=True) - params.margin)
-    order = {note.id: i for i, note in enumerate(notes)}
-    dates = {note.id: note.date.isoformat() for note in notes}
     themes = []
     for j in range(len(centres)):
         rows = np.flatnonzero(assigned[:, j])
-        per_session: dict[int, float] = {}
-        for i in rows:
-            nid = passages[i].note_id
-            per_session[nid] = max(per_session.get(nid, 0.0), float(closeness[i, j]))
+        per_session = _strongest_per_session(passages, rows, closeness[:, j])
         if len(per_session) < params.min_sessions:
             continue
         inside = [passages[i].text for i in rows]
@@ -274,25 +278,8 @@ def emergent_themes(notes: list[Note], passages: list[Passage], vectors: np.ndar
         words = keyphrases(inside, outside)
         if len(words) < 2:
             continue  # nothing the passages share in words: no label a coach could read
-        session_ids = sorted(per_session, key=lambda nid: order[nid])
-        evidence, seen = [], set()
-        for i in sorted(rows, key=lambda i: -float(closeness[i, j])):
-            if passages[i].note_id not in seen:
-                seen.add(passages[i].note_id)
-                evidence.append(Evidence(passages[i].note_id, dates[passages[i].note_id], quote(passages[i].text)))
-            if len(evidence) == 3:
-                break
-        themes.append(
-            Theme(
-                label=" / ".join(words),
-                description="emergent: what this client's sessions return to, named by its keyphrases",
-                sessions=[Evidence(nid, dates[nid], "") for nid in session_ids],
-                strengths=[round(per_session[nid], 3) for nid in session_ids],
-                evidence=evidence,
-                trend=trend([note.id in per_session for note in notes]),
-                keyphrases=words,
-            )
-        )
+        description = "emergent: what this client's sessions return to, named by its keyphrases"
+        themes.append(_build(" / ".join(words), description, notes, passages, rows, closeness[:, j], per_session, words))
     return themes
 
 
