@@ -754,8 +754,21 @@ class Practice:
             self.store.delete_client(client.id)  # with it goes the client's wrapped data key
         if not self.store.purge():
             log.warning("a reader kept old pages in the write-ahead log; they are removed at the next checkpoint")
+        self._remove_leftovers()
         shutil.rmtree(self.paths.client_index(client.id), ignore_errors=True)
         log.info("client %s forgotten", client.id)
+
+    def _remove_leftovers(self) -> None:
+        """Copies of the store a crashed backup or restore left behind (they would still hold a
+        forgotten client's sealed rows and key). Safe under the lock: no backup or restore is running."""
+        stale = [*self.paths.cache.glob("backup-*.db"), *self.paths.root.glob(".restore-*"), *self.paths.root.glob(".replaced-*")]
+        for path in stale:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        if stale:
+            log.info("removed %d leftover copies of the store", len(stale))
 
     def reindex(self, client: Client | None = None) -> dict[str, int]:
         """Rebuild clients' indexes (and re-derive their commitments) from the store, the source of truth."""

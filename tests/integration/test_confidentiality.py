@@ -51,6 +51,10 @@ def test_forget_leaves_no_byte_of_the_client_anywhere(tmp_path: Path, real_detec
         assert len(sealed) > 15
         index_dir = p.paths.client_index(gone.id)
         assert index_dir.is_dir()
+        # What a backup or restore killed half-way leaves behind: copies of the store.
+        p.store.copy_to(p.paths.cache / "backup-deadbeef.db")
+        (root / ".restore-deadbeef").mkdir()
+        p.store.copy_to(root / ".restore-deadbeef" / "reflect.db")
         p.forget(gone)
     data = _all_bytes(root)
     for canary in CANARIES:
