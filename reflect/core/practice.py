@@ -18,7 +18,7 @@ import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -468,26 +468,22 @@ class Practice:
             raise InputError("-k must be between 1 and 100")
         redacted_query = self.gate.redact(query, self.pseudonym_map(client).copy()).redacted
         vector = self.embedder.embed([redacted_query])[0]
-        return self._with_text(client, self.index(client).query(vector, k))
+        return [p for p in self._with_text(client, self.index(client).query(vector, k)) if p is not None]
 
     def _with_text(self, client: Client, found: list[Passage], notes: list[Note] | None = None) -> list[Passage | None]:
-        """Put the (sealed, redacted) text and date back on passages the index returned by position.
-        A position the store does not have (an index out of step; 'reflect reindex' repairs it)
-        comes back as None so callers can keep rows aligned with vectors."""
-        by_id: dict[int, tuple[str, list[str]] | None] = {}
-        for note in notes or []:
-            by_id[note.id] = (note.date.isoformat(), chunk(note.redacted))
+        """Put the (sealed, redacted) text and date back on passages the index returned by position,
+        from ``notes`` or else the store. A position the store does not have (an index out of step;
+        'reflect reindex' repairs it) comes back as None, so callers can keep rows aligned with vectors."""
+        known = {note.id: note for note in notes or []}
+        by_note: dict[int, list[Passage]] = {}
         out: list[Passage | None] = []
         for p in found:
-            if p.note_id not in by_id:
-                note = None if notes is not None else self.store.note(client.id, p.note_id)
-                by_id[p.note_id] = (note.date.isoformat(), chunk(note.redacted)) if note else None
-            entry = by_id[p.note_id]
-            if entry is None or p.chunk >= len(entry[1]):
-                out.append(None)
-                continue
-            out.append(Passage(p.note_id, entry[0], entry[1][p.chunk], p.chunk, p.score))
-        return out if notes is not None else [p for p in out if p is not None]
+            if p.note_id not in by_note:
+                note = known.get(p.note_id) if notes is not None else self.store.note(client.id, p.note_id)
+                by_note[p.note_id] = self._passages(note) if note else []
+            stored = by_note[p.note_id]
+            out.append(replace(stored[p.chunk], score=p.score) if p.chunk < len(stored) else None)
+        return out
 
     def _taxonomy_vectors(self):
         from reflect.core.themes import theme_phrases
