@@ -218,10 +218,6 @@ class Store:
     def has_keys(self) -> bool:
         return self.db.execute("SELECT 1 FROM crypto").fetchone() is not None
 
-    @property
-    def unlocked(self) -> bool:
-        return self._practice is not None
-
     def is_empty(self) -> bool:
         return self.db.execute("SELECT 1 FROM clients LIMIT 1").fetchone() is None
 
@@ -229,21 +225,21 @@ class Store:
         row = self.db.execute("SELECT kdf, params, created, changed FROM crypto").fetchone()
         return dict(row) if row else {}
 
-    def unlock(self, passphrase: str) -> None:
-        """Derive the master key and unwrap the practice key; reads nothing else, writes nothing."""
+    def _derive(self, passphrase: str) -> tuple[MasterKey, SealedKey]:
+        """The master key from ``passphrase`` and the practice key it unwraps (``PassphraseError`` when wrong)."""
         row = self.db.execute("SELECT params, salt, practice_key FROM crypto").fetchone()
         if row is None:
             raise PassphraseError("this store has no keys yet")
         master = MasterKey.derive(passphrase, row["salt"], KdfParams.from_json(row["params"]))
-        self._practice = master.unwrap(PRACTICE, row["practice_key"])
-        self._master = master
+        return master, master.unwrap(PRACTICE, row["practice_key"])
+
+    def unlock(self, passphrase: str) -> None:
+        """Derive the master key and unwrap the practice key; reads nothing else, writes nothing."""
+        self._master, self._practice = self._derive(passphrase)
 
     def verify_passphrase(self, passphrase: str) -> None:
         """Raise ``PassphraseError`` unless ``passphrase`` unlocks this store (changes nothing)."""
-        row = self.db.execute("SELECT params, salt, practice_key FROM crypto").fetchone()
-        if row is None:
-            raise PassphraseError("this store has no keys yet")
-        MasterKey.derive(passphrase, row["salt"], KdfParams.from_json(row["params"])).unwrap(PRACTICE, row["practice_key"])
+        self._derive(passphrase)
 
     def sealed_check(self) -> str | None:
         """None when every client has a wrapped key and every sealed column holds sealed values;
