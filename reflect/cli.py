@@ -138,16 +138,18 @@ def _passphrase_prompt(root: Path, label: str = "Passphrase"):
     return ask
 
 
-def _practice(data_dir: Optional[Path] = None, *, read_only: bool = False):
+def _practice(data_dir: Optional[Path] = None, *, read_only: bool = False, passphrase=None, kdf=None):
     """Open and unlock the practice with settings from config, env and options. Writers take the
-    single-writer lock; ``read_only`` commands take none and work while the app is open."""
+    single-writer lock; ``read_only`` commands take none and work while the app is open. The
+    passphrase is ``passphrase`` if given, else the demo's, else ``REFLECT_PASSPHRASE`` or a prompt."""
     from reflect.core.practice import Practice
     from reflect.paths import DataPaths
     from reflect.settings import Settings
 
     root = _root(data_dir)
     settings = Settings.load(DataPaths(root).config, model=state.model)
-    return Practice.open(root, settings, passphrase=state.passphrase or _passphrase_prompt(root), read_only=read_only)
+    source = passphrase or state.passphrase or _passphrase_prompt(root)
+    return Practice.open(root, settings, passphrase=source, read_only=read_only, kdf=kdf)
 
 
 def _detached():
@@ -679,9 +681,6 @@ def init(
     On a practice made before encryption, seals every existing row in place. Safe to run twice."""
     from reflect import keychain
     from reflect.core.crypto import KdfParams
-    from reflect.core.practice import Practice
-    from reflect.paths import DataPaths
-    from reflect.settings import Settings
 
     root = _root()
     if forget_keyring:
@@ -700,7 +699,7 @@ def init(
         given.append(asked(new))
         return given[-1]
 
-    with Practice.open(root, Settings.load(DataPaths(root).config), passphrase=source, kdf=kdf) as practice:
+    with _practice(passphrase=source, kdf=kdf) as practice:
         info = practice.store.key_info()
         params = KdfParams.from_json(info["params"])
         clients = len(practice.store.client_ids())
@@ -751,9 +750,8 @@ def backup(path: Annotated[Path, typer.Argument(help="The backup file to write (
 
     root = _root()
     _require_practice(root)
-    source = state.passphrase or _passphrase_prompt(root)
-    secret = resolve_passphrase(source, new=False)
-    with _open_with(root, secret) as practice:
+    secret = resolve_passphrase(state.passphrase or _passphrase_prompt(root), new=False)
+    with _practice(passphrase=secret) as practice:
         info = backups.create(practice, path, secret)
     typer.echo(f"backup of {info.clients} clients and {info.notes} notes written to {info.path} ({info.bytes:,} bytes, encrypted)")
 
@@ -780,14 +778,6 @@ def _require_practice(root: Path) -> None:
 
     if not DataPaths(root.expanduser()).db.is_file():
         raise NotFoundError(f"there is no practice at {root} yet; 'reflect init' creates one")
-
-
-def _open_with(root: Path, secret: str):
-    from reflect.core.practice import Practice
-    from reflect.paths import DataPaths
-    from reflect.settings import Settings
-
-    return Practice.open(root, Settings.load(DataPaths(root).config, model=state.model), passphrase=secret)
 
 
 @app.command("demo")
