@@ -51,6 +51,8 @@ def test_forget_leaves_no_byte_of_the_client_anywhere(tmp_path: Path, real_detec
         assert len(sealed) > 15
         index_dir = p.paths.client_index(gone.id)
         assert index_dir.is_dir()
+        # No file or directory name says who is being coached (opaque ids only).
+        assert not [f for f in root.rglob("*") if "qxvbrant" in f.name.lower() or "kenji" in f.name.lower()]
         # What a backup or restore killed half-way leaves behind: copies of the store.
         p.store.copy_to(p.paths.cache / "backup-deadbeef.db")
         (root / ".restore-deadbeef").mkdir()
