@@ -111,8 +111,13 @@ def score_smartspan(gate_factory) -> dict:
     entities = Counter()
     chars_kept = chars_total = 0
     examples = []
+    learned = 0
     for text in texts:
-        result = gate.redact(text, PseudonymMap())
+        pmap = PseudonymMap()
+        result = gate.redact(text, pmap)
+        # Every entry a note teaches the map is false here (the notes are anonymised), and a learned
+        # entry is applied to every later note of the client.
+        learned += sum(1 for row in pmap.rows if row.origin == "learned" and row.type in {"PERSON", "ORG", "LOCATION"})
         for e in result.entities:
             entities[e.type] += 1
             if len(examples) < 15:
@@ -125,6 +130,7 @@ def score_smartspan(gate_factory) -> dict:
         "detections_per_note": sum(entities.values()) / max(1, len(texts)),
         "detections_by_type": dict(entities),
         "content_kept": chars_kept / max(1, chars_total),
+        "false_learned_entries": learned,
         "examples": examples,
     }
 
@@ -137,6 +143,7 @@ def score_coaching(gate_factory, path: Path) -> dict:
     as a coach would, notes redacted in date order so the pseudonym map learns. An identifier leaks when
     any of its word pieces is not covered by a redacted entity."""
     from reflect.core.redaction.gate import CLIENT_PLACEHOLDER, PseudonymMap
+    from reflect.core.redaction.text import fold
 
     data = json.loads(path.read_text(encoding="utf-8"))
     gate = gate_factory()
@@ -145,6 +152,8 @@ def score_coaching(gate_factory, path: Path) -> dict:
     leak_examples: list[str] = []
     content_kept = content_total = 0
     notes = 0
+    learned = false_learned = 0
+    false_learned_examples: list[str] = []
     t0 = time.perf_counter()
     for client in data["clients"]:
         pmap = PseudonymMap()
@@ -163,13 +172,25 @@ def score_coaching(gate_factory, path: Path) -> dict:
                 pieces = [(ident["start"] + m.start(), ident["start"] + m.end()) for m in re.finditer(r"\w{2,}", ident["text"])]
                 if any(not covered(piece, predicted) for piece in pieces):
                     leaked[key] += 1
-                    if len(leak_examples) < 25 and ident["type"] in DIRECT:
+                    if len(leak_examples) < 80:
                         leak_examples.append(f"{ident['type']} ({key[1]}): {ident['text']!r}")
             for tok in tokens(text):
                 if covered(tok, gold) or not re.match(r"\w", text[tok[0]:tok[1]]):
                     continue
                 content_total += 1
                 content_kept += not covered(tok, predicted)
+        # A learned entry is false when it is no word of any identifier of this client's notes.
+        gold_words = {fold(w) for n in client["notes"] for i in n["identifiers"] for w in re.findall(r"[\w'’‑-]+", i["text"])}
+        gold_words |= {fold(i["text"]) for n in client["notes"] for i in n["identifiers"]}
+        for row in pmap.rows:
+            if row.origin != "learned" or row.type not in {"PERSON", "ORG", "LOCATION"}:
+                continue  # structured identifiers (e-mail, phone, id) carry their own evidence
+            learned += 1
+            words = [w for w in re.findall(r"[\w'’‑-]+", row.key) if len(w) >= 2]
+            if not all(w in gold_words for w in words) and row.key not in gold_words:
+                false_learned += 1
+                if len(false_learned_examples) < 15:
+                    false_learned_examples.append(f"{row.type}: {row.surface!r}")
     elapsed = time.perf_counter() - t0
     direct_total = sum(v for (t, _), v in total.items() if t in DIRECT)
     direct_leaked = sum(v for (t, _), v in leaked.items() if t in DIRECT)
@@ -179,6 +200,8 @@ def score_coaching(gate_factory, path: Path) -> dict:
         "direct_identifiers": direct_total, "direct_leaked": direct_leaked,
         "leaked_by_type": {f"{t}/{r}": f"{leaked[(t, r)]}/{n}" for (t, r), n in sorted(total.items())},
         "content_kept": content_kept / max(1, content_total),
+        "learned_entries": learned, "false_learned_entries": false_learned,
+        "false_learned_examples": false_learned_examples,
         "leak_examples": leak_examples,
         "ms_per_note": 1000 * elapsed / max(1, notes),
     }
@@ -187,6 +210,8 @@ def score_coaching(gate_factory, path: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=None, help="only the first N synthetic sentences")
+    parser.add_argument("--no-outside", action="store_true", help="skip the outside sets (presidio-synth, SMARTSpan)")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "redaction.json", help="where to write the figures")
     parser.add_argument("--coaching", type=Path, default=HERE / "data" / "coaching_notes.json",
                         help="a coaching-notes set (benchmarks/coaching_set.py --seed N --out F makes a held-out one)")
     args = parser.parse_args()
@@ -218,8 +243,11 @@ def main() -> None:
     print(f"coaching set ({c['clients']} clients, {c['notes']} notes, {c['identifiers']} identifiers): "
           f"direct identifiers leaked {c['direct_leaked']} of {c['direct_identifiers']}; content kept {c['content_kept']:.3f}; {c['ms_per_note']:.1f} ms/note")
     print("leaked by type (roster = registered by the coach):", c["leaked_by_type"])
+    print(f"entries learned from notes: {c['learned_entries']}, of which false: {c['false_learned_entries']}", c["false_learned_examples"])
     print("\n".join(c["leak_examples"]))
-    if not DATASETS.is_dir():
+    if args.no_outside:
+        pass
+    elif not DATASETS.is_dir():
         print(f"outside sets skipped: {DATASETS} is absent (they are not shipped with reflect)")
     else:
         results["synth"] = score_synth(factory, args.limit)
@@ -231,10 +259,11 @@ def main() -> None:
         if (DATASETS / "smartspan").is_dir():
             results["smartspan"] = score_smartspan(factory)
             m = results["smartspan"]
-            print(f"smartspan ({m['notes']} notes): {m['detections_per_note']:.2f} detections/note, content kept {m['content_kept']:.3f}")
+            print(f"smartspan ({m['notes']} notes): {m['detections_per_note']:.2f} detections/note, content kept {m['content_kept']:.3f}, "
+                  f"false entries learned {m['false_learned_entries']}")
             print("by type:", m["detections_by_type"])
             print("\n".join(m["examples"]))
-    (HERE / "results" / "redaction.json").write_text(json.dumps(results, indent=2))
+    args.out.write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -217,6 +217,28 @@ def client_list(as_json: JsonOpt = False) -> None:
     _console().print(table)
 
 
+def _reredaction_json(report) -> dict:
+    return {"notes_checked": report.notes_checked, "notes_changed": report.notes_changed, "names_caught": report.names_caught,
+            "passages_reembedded": report.passages_reembedded}
+
+
+@client_app.command("alias")
+@_run
+def client_alias(
+    client: ClientArg,
+    alias: Annotated[str, typer.Argument(help="Another name or nickname of the client.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Add an alias to a client; the notes already stored are re-redacted."""
+    with _practice() as practice:
+        c = practice.client(client)
+        report = practice.add_alias(c, alias)
+    if as_json:
+        _print_json({"client": c.id, "alias": alias, "reredaction": _reredaction_json(report)})
+    else:
+        typer.echo(f"added the alias to {c.name}; {report.describe()}")
+
+
 @person_app.command("add")
 @_run
 def person_add(
@@ -224,20 +246,100 @@ def person_add(
     name: Annotated[str, typer.Argument(help="The person's (or organisation's) name.")],
     alias: Annotated[list[str], typer.Option("--alias", "-a", help="Another name or nickname (repeatable).")] = [],
     role: Annotated[Optional[str], typer.Option("--role", "-r", help="Their role: boss, partner, daughter, employer...")] = None,
+    org: Annotated[bool, typer.Option("--org", help="An organisation (employer, school, clinic...), whatever the role.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Add someone around the client to their roster (role 'employer' makes it an organisation)."""
+    """Add someone around the client to their roster (--org or role 'employer' makes it an
+    organisation). Notes already stored are re-redacted with the new name."""
     with _practice() as practice:
         c = practice.client(client)
-        person = practice.add_person(c, name, alias, role)
+        person, report = practice.add_person(c, name, alias, role, org=org)
         from reflect.core.redaction.text import fold
 
         placeholder = practice.pseudonym_map(c).lookup(fold(person.name))
     if as_json:
         _print_json({"id": person.id, "client": c.id, "name": person.name, "aliases": list(person.aliases), "role": person.role,
-                     "placeholder": placeholder[1] if placeholder else None})
+                     "kind": person.kind, "placeholder": placeholder[1] if placeholder else None,
+                     "reredaction": _reredaction_json(report)})
     else:
-        typer.echo(f"added {person.name} to the roster of {c.name} as {placeholder[1] if placeholder else '?'}")
+        typer.echo(f"added {person.name} to the roster of {c.name} as {placeholder[1] if placeholder else '?'}; {report.describe()}")
+
+
+@person_app.command("alias")
+@_run
+def person_alias(
+    client: ClientArg,
+    name: Annotated[str, typer.Argument(help="Someone on the client's roster (name or alias).")],
+    alias: Annotated[str, typer.Argument(help="Another name or nickname of theirs.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Add an alias to someone on a client's roster; the notes already stored are re-redacted."""
+    with _practice() as practice:
+        c = practice.client(client)
+        report = practice.add_alias(c, alias, practice.person(c, name))
+    if as_json:
+        _print_json({"client": c.id, "alias": alias, "reredaction": _reredaction_json(report)})
+    else:
+        typer.echo(f"added the alias; {report.describe()}")
+
+
+@person_app.command("list")
+@_run
+def person_list(client: ClientArg, as_json: JsonOpt = False) -> None:
+    """Everything redacted for a client: roster entries and names learned from notes, each with its
+    placeholder and where it came from."""
+    with _practice(read_only=True) as practice:
+        c = practice.client(client)
+        entries = practice.roster_entries(c)
+    if as_json:
+        _print_json({"client": c.id, "entries": entries})
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table("placeholder", "type", "from", "forms", "role")
+    origin = {"roster": "roster", "learned": "learned", "seen": "seen once", "not a name": "not a name"}
+    for e in entries:
+        table.add_row(Text(e["placeholder"] or "-"), e["type"] or "-", origin.get(e["origin"], e["origin"]),
+                      Text(", ".join(e["forms"])), Text(e["role"] or ""))
+    _console().print(table)
+    typer.echo("learned: matched in later notes; seen once: redacted where the detector finds it. "
+               "'reflect person ignore' says a form is not a name; 'reflect person merge' joins two entries.")
+
+
+@person_app.command("ignore")
+@_run
+def person_ignore(
+    client: ClientArg,
+    form: Annotated[str, typer.Argument(help="A learned form that is not a name (e.g. 'Spoke').")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Say a learned form is not a name: it is no longer redacted for this client, and never learned again."""
+    with _practice() as practice:
+        c = practice.client(client)
+        report = practice.not_a_name(c, form)
+    if as_json:
+        _print_json({"client": c.id, "reredaction": _reredaction_json(report)})
+    else:
+        typer.echo(f"no longer treated as a name for {c.name}; {report.describe()}")
+
+
+@person_app.command("merge")
+@_run
+def person_merge(
+    client: ClientArg,
+    first: Annotated[str, typer.Argument(help="A form or placeholder (a roster entry's placeholder wins).")],
+    second: Annotated[str, typer.Argument(help="Another form or placeholder of the same person.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Join two entries that are one person under one placeholder; the notes are re-redacted."""
+    with _practice() as practice:
+        c = practice.client(client)
+        report = practice.merge(c, first, second)
+    if as_json:
+        _print_json({"client": c.id, "reredaction": _reredaction_json(report)})
+    else:
+        typer.echo(f"merged; {report.describe()}")
 
 
 # notes ------------------------------------------------------------------------------------------
@@ -623,7 +725,9 @@ def audit(
     if not rows:
         typer.echo("the model has not been asked anything yet")
     for row in rows:
-        typer.echo(f"── {row['at']} · client {row['client']} · {row['purpose']} ──\n{row['prompt']}\n")
+        stale = row["names_redacted_since"]
+        mark = f" · holds {stale} name(s) put on the roster after it was sent" if stale else ""
+        typer.echo(f"── {row['at']} · client {row['client']} · {row['purpose']}{mark} ──\n{row['prompt']}\n")
 
 
 @app.command("forget")
@@ -647,8 +751,11 @@ def reindex(client: Annotated[Optional[str], typer.Argument(help="Only this clie
     """Rebuild the search index from the store (the source of truth)."""
     with _practice() as practice:
         c = practice.client(client) if client else None
-        counts = practice.reindex(c)
-    typer.echo(f"reindexed {len(counts)} client(s), {sum(counts.values())} passages")
+        reports = practice.reindex(c)
+    changed = sum(r.notes_changed for r in reports.values())
+    names = sum(r.names_caught for r in reports.values())
+    typer.echo(f"reindexed {len(reports)} client(s): re-redacted {changed} note(s) with the current roster "
+               f"({names} name(s) newly caught); {sum(r.passages_reembedded for r in reports.values())} passages embedded")
 
 
 @app.command("doctor")

@@ -76,6 +76,9 @@ class Passage:
     """Redacted text."""
     chunk: int = 0
     score: float = 0.0
+    digest: str = ""
+    """A keyed digest of ``text`` (the client's key): what the index keeps to show which text its
+    vector was computed from, so a stale vector is found without keeping the text."""
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,21 @@ the directory: Chroma's own ``delete()`` leaves text behind, see facts.md). Embe
 reflect and passed in, so Chroma's own embedding function (which downloads a model) is never used.
 ``MemoryIndex`` is the fake for unit tests. The index is derived from the store and rebuildable.
 
-The index holds vectors and positions only (note id, chunk number), no text: Chroma cannot be
-encrypted, so the passage text stays sealed in the store and ``Practice`` puts it back on the way out.
-Passages come back from ``query`` and ``all`` with empty ``text`` and ``date``.
+The index holds vectors and positions only (note id, chunk number, and a keyed digest of the passage
+text the vector was computed from), no text: Chroma cannot be encrypted, so the passage text stays
+sealed in the store and ``Practice`` puts it back on the way out. Passages come back from ``query``
+and ``all`` with empty ``text`` and ``date``.
+
+``replace_all`` swaps in a whole new index and removes the old one's files, the erasure standard of
+``forget``: after a name is redacted retroactively, no vector computed from the old text survives.
+The swap goes through sibling directories (``<id>.new``, ``<id>.old``); opening an index finishes or
+cleans up a swap a crash interrupted.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -32,6 +40,10 @@ class VectorIndex(Protocol):
 
     def delete_notes(self, note_ids: list[int]) -> None: ...
 
+    def replace_all(self, passages: list[Passage], vectors: "np.ndarray") -> None:
+        """Make these the only passages, leaving no trace of the old vectors."""
+        ...
+
     def count(self) -> int: ...
 
     def close(self) -> None: ...
@@ -42,19 +54,40 @@ def _ids(passages: list[Passage]) -> list[str]:
 
 
 def _position(p: Passage, score: float = 0.0) -> Passage:
-    """What an index keeps of a passage: where it is, not what it says."""
-    return Passage(p.note_id, "", "", p.chunk, score)
+    """What an index keeps of a passage: where it is and a digest of what it says, not what it says."""
+    return Passage(p.note_id, "", "", p.chunk, score, p.digest)
+
+
+def leftovers(path: Path) -> list[Path]:
+    """The sibling directories an index swap uses (for ``forget`` and start-up clean-up)."""
+    return [path.with_name(path.name + ".new"), path.with_name(path.name + ".old")]
+
+
+def recover_swap(path: Path) -> None:
+    """Finish or undo an index swap a crash interrupted: a complete ``.new`` with no live index is
+    moved in; any other leftover is removed (the index is derived and can be rebuilt)."""
+    fresh, stale = leftovers(path)
+    if not path.exists() and fresh.is_dir() and (fresh / ".complete").exists():
+        os.replace(fresh, path)
+    for leftover in (fresh, stale):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 class ChromaIndex:
     """One client's Chroma persist directory."""
 
     def __init__(self, path: Path):
+        recover_swap(path)
+        self.path = path
+        self._open()
+
+    def _open(self) -> None:
         import chromadb
         from chromadb.config import Settings
 
+        path = self.path
         path.mkdir(parents=True, exist_ok=True)
-        self.path = path
+        (path / ".complete").unlink(missing_ok=True)
         self.client = chromadb.PersistentClient(
             path=str(path), settings=Settings(anonymized_telemetry=False, allow_reset=False)
         )
@@ -68,7 +101,7 @@ class ChromaIndex:
         self.collection.upsert(
             ids=_ids(passages),
             embeddings=vectors.tolist(),
-            metadatas=[{"note_id": p.note_id, "chunk": p.chunk} for p in passages],
+            metadatas=[{"note_id": p.note_id, "chunk": p.chunk, "digest": p.digest} for p in passages],
         )
 
     def query(self, vector: "np.ndarray", k: int) -> list[Passage]:
@@ -87,13 +120,27 @@ class ChromaIndex:
         import numpy as np
 
         res = self.collection.get(include=["metadatas", "embeddings"])
-        passages = [Passage(int(m["note_id"]), "", "", int(m["chunk"])) for m in res["metadatas"]]
+        passages = [Passage(int(m["note_id"]), "", "", int(m["chunk"]), 0.0, str(m.get("digest", ""))) for m in res["metadatas"]]
         vectors = np.asarray(res["embeddings"], dtype=np.float32) if passages else np.zeros((0, 0), np.float32)
         return passages, vectors
 
     def delete_notes(self, note_ids: list[int]) -> None:
         if note_ids:
             self.collection.delete(where={"note_id": {"$in": list(note_ids)}})
+
+    def replace_all(self, passages: list[Passage], vectors: "np.ndarray") -> None:
+        fresh, stale = leftovers(self.path)
+        shutil.rmtree(fresh, ignore_errors=True)
+        shutil.rmtree(stale, ignore_errors=True)
+        built = ChromaIndex(fresh)
+        built.add(passages, vectors)
+        built.close()
+        (fresh / ".complete").touch()  # the new index is whole: a crash from here on keeps it
+        self.close()
+        os.replace(self.path, stale)
+        os.replace(fresh, self.path)
+        shutil.rmtree(stale)
+        self._open()
 
     def count(self) -> int:
         return int(self.collection.count())
@@ -136,6 +183,10 @@ class MemoryIndex:
     def delete_notes(self, note_ids: list[int]) -> None:
         for pid in [pid for pid, (p, _) in self.items.items() if p.note_id in note_ids]:
             del self.items[pid]
+
+    def replace_all(self, passages: list[Passage], vectors: "np.ndarray") -> None:
+        self.items = {}
+        self.add(passages, vectors)
 
     def count(self) -> int:
         return len(self.items)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reflect.core import hardening
+from reflect.core.boundary import Outbound
 from reflect.core.chunking import chunk, sentences
 from reflect.core.commitments import Commitment
 from reflect.core.commitments import extract as extract_commitments
@@ -32,7 +33,7 @@ from reflect.core.crypto import KdfParams
 from reflect.core.errors import InputError, ModelError, NotFoundError, PassphraseError, StoreInUseError
 from reflect.core.noteinput import NoteInput
 from reflect.core.prompts import PromptLibrary
-from reflect.core.redaction.gate import CLIENT_PLACEHOLDER, Detector, PseudonymMap, RedactionGate
+from reflect.core.redaction.gate import CLIENT_PLACEHOLDER, LEARNED, ROSTER, Detector, PseudonymMap, RedactionGate
 from reflect.core.store import Store
 from reflect.paths import DataPaths, default_data_dir
 from reflect.settings import PassphraseSource, Settings, resolve_passphrase
@@ -74,6 +75,24 @@ class Followup:
     recap: str
     """Redacted recap draft; re-identify for display."""
     status: str
+
+
+@dataclass
+class Reredaction:
+    """What re-redacting a client's stored notes did (after a roster change, a learned name, reindex)."""
+
+    notes_checked: int = 0
+    notes_changed: int = 0
+    names_caught: int = 0
+    """Identifiers newly replaced by a placeholder across the changed notes."""
+    passages_reembedded: int = 0
+    seconds: float = 0.0
+
+    def describe(self) -> str:
+        if not self.notes_changed:
+            return f"checked {self.notes_checked} note(s): all already redacted with the current roster"
+        return (f"re-redacted {self.notes_changed} note(s); {self.names_caught} name(s) newly caught; "
+                f"{self.passages_reembedded} passage(s) re-embedded and the old vectors removed")
 
 
 @dataclass
@@ -333,24 +352,127 @@ class Practice:
             out.append(ClientSummary(c, len(dates), dates[-1][1] if dates else None, self.store.people_count(c.id)))
         return out
 
-    def add_person(self, client: Client, name: str, aliases: list[str] | tuple[str, ...] = (), role: str | None = None) -> Person:
-        """Put someone around the client on the roster: every form of their name is always redacted."""
+    def add_person(
+        self, client: Client, name: str, aliases: list[str] | tuple[str, ...] = (), role: str | None = None, *, org: bool = False,
+    ) -> tuple[Person, Reredaction]:
+        """Put someone (or an organisation: ``org``, or the role "employer") around the client on the
+        roster: every form of their name is always redacted, in the notes already stored too."""
         name = self._check_name(name, "person")
         aliases = [self._check_name(a, "alias") for a in aliases]
-        kind = "ORG" if role and role.strip().lower() in {"employer", "organisation", "organization", "company", "org"} else "PERSON"
+        organisation = org or bool(role and role.strip().lower() in {"employer", "organisation", "organization", "company", "org"})
+        kind = "ORG" if organisation else "PERSON"
         pmap = self.pseudonym_map(client)
         with self.store.transaction():
             person = self.store.add_person(client.id, name, aliases, role, kind)
             pmap.register(kind, name, aliases)
-            self.store.add_vault_entries(client.id, pmap.new_rows)
+            self.store.save_map(client.id, pmap)
         log.info("person %s added for client %s", person.id, client.id)
-        return person
+        return person, self.reredact(client)
+
+    def add_alias(self, client: Client, alias: str, person: Person | None = None) -> Reredaction:
+        """Another name for the client (or for someone on their roster); stored notes follow."""
+        alias = self._check_name(alias, "alias")
+        pmap = self.pseudonym_map(client)
+        with self.store.transaction():
+            if person is None:
+                self.store.set_client_aliases(client.id, [*client.aliases, alias])
+                pmap.register("PERSON", client.name, [alias], placeholder=CLIENT_PLACEHOLDER)
+            else:
+                self.store.set_person_aliases(person.id, client.id, [*person.aliases, alias])
+                pmap.register(person.kind, person.name, [alias])
+            self.store.save_map(client.id, pmap)
+        log.info("alias added for client %s", client.id)
+        return self.reredact(client)
+
+    def person(self, client: Client, name: str) -> Person:
+        """Someone on a client's roster, by name or alias (any case or typographic form)."""
+        from reflect.core.redaction.text import fold
+
+        key = fold(name)
+        for p in self.store.people(client.id):
+            if key in {fold(p.name), *(fold(a) for a in p.aliases)}:
+                return p
+        raise NotFoundError(f"no one called {name!r} on the roster of {client.name}; 'reflect person list' shows it")
+
+    def roster_entries(self, client: Client) -> list[dict]:
+        """Every entry of the client's map, roster and learned, grouped by placeholder: what is
+        redacted, as what, and where it came from (for ``reflect person list`` and the app)."""
+        pmap = self.pseudonym_map(client)
+        people = {p.name: p for p in self.store.people(client.id)}
+        groups: dict[str, dict] = {}
+        for row in pmap.rows:
+            if row.origin == "ignored":
+                groups.setdefault(f"ignored:{row.key}", {"placeholder": None, "type": None, "origin": "not a name", "forms": [row.surface], "role": None})
+                continue
+            group = groups.setdefault(row.placeholder, {"placeholder": row.placeholder, "type": row.type, "origin": row.origin, "forms": [], "role": None})
+            if row.origin == ROSTER:
+                group["origin"] = ROSTER
+            elif row.origin == LEARNED and group["origin"] != ROSTER:
+                group["origin"] = LEARNED
+            if row.surface not in group["forms"]:
+                group["forms"].append(row.surface)
+            if row.surface in people:
+                group["role"] = people[row.surface].role
+        return list(groups.values())
+
+    def not_a_name(self, client: Client, form: str) -> Reredaction:
+        """The coach says a learned form is not a name ("Spoke", "Jan"): it leaves the map, is never
+        learned again for this client, and the stored notes are re-redacted without it."""
+        from reflect.core.redaction.text import fold
+
+        pmap = self.pseudonym_map(client)
+        row = pmap.entry(fold(form))
+        if row is not None and row.origin == ROSTER:
+            raise InputError(f"{form!r} is on the roster of {client.name}: it stays redacted (the coach put it there)")
+        if row is None and not pmap.ignored(fold(form)):
+            raise NotFoundError(f"{form!r} is not in the map of {client.name}; 'reflect person list' shows the entries")
+        pmap.ignore(form)
+        with self.store.transaction():
+            self.store.save_map(client.id, pmap)
+        return self.reredact(client, everything=True)
+
+    def merge(self, client: Client, first: str, second: str) -> Reredaction:
+        """Two entries that are one person: the second's forms take the first's placeholder (a roster
+        entry's placeholder always wins). ``first``/``second`` are forms or placeholders."""
+        pmap = self.pseudonym_map(client)
+        a, b = self._placeholder_of(pmap, client, first), self._placeholder_of(pmap, client, second)
+        if a == b:
+            raise InputError(f"{first!r} and {second!r} are already one entry ({a})")
+        if b == CLIENT_PLACEHOLDER or (any(r.placeholder == b and r.origin == ROSTER for r in pmap.rows)
+                                       and not any(r.placeholder == a and r.origin == ROSTER for r in pmap.rows)):
+            a, b = b, a
+        pmap.merge(b, a)
+        with self.store.transaction():
+            self.store.save_map(client.id, pmap)
+        return self.reredact(client, everything=True)
+
+    @staticmethod
+    def _placeholder_of(pmap: PseudonymMap, client: Client, form: str) -> str:
+        from reflect.core.redaction.gate import PLACEHOLDER_RE
+        from reflect.core.redaction.text import fold
+
+        if PLACEHOLDER_RE.fullmatch(form.strip()):
+            if pmap.display(form.strip()) is None:
+                raise NotFoundError(f"{form.strip()} is not in the map of {client.name}")
+            return form.strip()
+        found = pmap.lookup(fold(form))
+        if found is None:
+            raise NotFoundError(f"{form!r} is not in the map of {client.name}; 'reflect person list' shows the entries")
+        return found[1]
 
     def people(self, client: Client) -> list[Person]:
         return self.store.people(client.id)
 
     def pseudonym_map(self, client: Client) -> PseudonymMap:
         return PseudonymMap(rows=self.store.vault(client.id))
+
+    def _outbound(self, client_id: str) -> Outbound:
+        """The hand-off check with the client's map as it is now (see ``reflect.core.boundary``)."""
+        return Outbound(PseudonymMap(rows=self.store.vault(client_id)), client_id)
+
+    def _embed(self, client_id: str, texts: list[str]) -> "np.ndarray":
+        """The one door to the embedder for a client's text: checked against the current map first."""
+        return self.embedder.embed(self._outbound(client_id).texts(texts))
 
     # redaction -----------------------------------------------------------------------------------
     def preview_redaction(self, text: str, client: Client | None = None) -> Redaction:
@@ -378,6 +500,7 @@ class Practice:
                 raise InputError(f"{item.source} is longer than the limit of {self.settings.max_note_chars:,} characters")
         pmap = self.pseudonym_map(client)
         gate, embedder = self.gate, self.embedder
+        outbound = Outbound(pmap, client.id)  # the live map: what this batch learns applies at once
         redactions: list[Redaction] = []
         pending = []
         # Redact note i+1 while note i's passages are embedded (onnxruntime releases the GIL). Only
@@ -386,15 +509,16 @@ class Practice:
             for item in inputs:
                 redaction = gate.redact(item.text, pmap)
                 redactions.append(redaction)
-                pending.append(pool.submit(embedder.embed, chunk(redaction.redacted)))
+                pending.append(pool.submit(embedder.embed, outbound.texts(chunk(redaction.redacted))))
             note_vectors = [f.result() for f in pending]
+        learned = any(row.origin == LEARNED for row in pmap.new_rows)
         t_redact = time.perf_counter()
         index = self.index(client)
         stored: list[Note] = []
         added_ids: list[int] = []
         try:
             with self.store.transaction():
-                self.store.add_vault_entries(client.id, pmap.new_rows)
+                self.store.save_map(client.id, pmap)
                 for item, redaction in zip(inputs, redactions):
                     note_id = self.store.add_note(client.id, item.date, item.text, redaction.redacted)
                     stored.append(Note(note_id, client.id, item.date, item.text, redaction.redacted))
@@ -419,6 +543,9 @@ class Practice:
         )
         if progress:
             progress(len(stored), len(inputs))
+        if learned:
+            # The batch taught the map a name: earlier notes that mention it are re-redacted.
+            self.reredact(client)
         return stored
 
     def edit_note(self, client: Client, note_id: int, item: NoteInput) -> Note:
@@ -432,22 +559,27 @@ class Practice:
             raise InputError(f"the note is longer than the limit of {self.settings.max_note_chars:,} characters")
         pmap = self.pseudonym_map(client)
         redaction = self.gate.redact(item.text, pmap)
+        learned = any(row.origin == LEARNED for row in pmap.new_rows)
         note = Note(old.id, client.id, item.date, item.text, redaction.redacted)
         passages = self._passages(note)
-        vectors = self.embedder.embed([p.text for p in passages])
+        vectors = self.embedder.embed(Outbound(pmap, client.id).texts([p.text for p in passages]))
         index = self.index(client)
         with self.store.transaction():
-            self.store.add_vault_entries(client.id, pmap.new_rows)
+            self.store.save_map(client.id, pmap)
             self.store.update_note(client.id, note_id, item.date, item.text, redaction.redacted)
             self.store.refresh_commitments(client.id, note_id, extract_commitments(redaction.redacted))
             index.delete_notes([note_id])
             index.add(passages, vectors)
         log.info("client %s: note %s edited, %d passages", client.id, note_id, len(passages))
+        if learned:
+            self.reredact(client)
         return note
 
-    @staticmethod
-    def _passages(note: Note) -> list[Passage]:
-        return [Passage(note.id, note.date.isoformat(), text, i) for i, text in enumerate(chunk(note.redacted))]
+    def _passages(self, note: Note) -> list[Passage]:
+        return [
+            Passage(note.id, note.date.isoformat(), text, i, digest=self.store.digest(note.client_id, text))
+            for i, text in enumerate(chunk(note.redacted))
+        ]
 
     def notes(self, client: Client) -> list[Note]:
         return self.store.notes(client.id)
@@ -467,7 +599,7 @@ class Practice:
         if k < 1 or k > 100:
             raise InputError("-k must be between 1 and 100")
         redacted_query = self.gate.redact(query, self.pseudonym_map(client).copy()).redacted
-        vector = self.embedder.embed([redacted_query])[0]
+        vector = self._embed(client.id, [redacted_query])[0]
         return [p for p in self._with_text(client, self.index(client).query(vector, k)) if p is not None]
 
     def _with_text(self, client: Client, found: list[Passage], notes: list[Note] | None = None) -> list[Passage | None]:
@@ -523,7 +655,7 @@ class Practice:
         position = {n.id: i for i, n in enumerate(notes)}
         needed = sorted({j for c in items for j in range(position[c.note_id] + 1, min(len(notes), position[c.note_id] + 1 + horizon))})
         sentence_rows = [(notes[j].id, notes[j].date.isoformat(), s) for j in needed for s in sentences(notes[j].redacted)]
-        vectors = self.embedder.embed([c.text for c in items] + [s for _, _, s in sentence_rows])
+        vectors = self._embed(client.id, [c.text for c in items] + [s for _, _, s in sentence_rows])
         vectors_c, vectors_s = vectors[: len(items)], vectors[len(items) :]
         later, later_vectors = [], []
         for c in items:
@@ -549,7 +681,10 @@ class Practice:
 
     # model calls ---------------------------------------------------------------------------------
     def _ask(self, client: Client, purpose: str, messages: list[dict[str, str]], schema: dict, on_text, cancelled):
-        """The one door to the model: record the exact (redacted) prompt, then generate."""
+        """The one door to the model: check the prompt against the client's current map, record the
+        exact (redacted) prompt, then generate."""
+        outbound = self._outbound(client.id)
+        messages = [{**m, "content": outbound.text(m["content"])} for m in messages]
         rendered = "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in messages)
         with self.store.transaction():
             self.store.record_prompt(client.id, purpose, rendered)
@@ -593,15 +728,10 @@ class Practice:
         return chosen[:limit]
 
     def _leak_check(self, client: Client):
-        pmap = self.pseudonym_map(client)
-        gate = RedactionGate(_NoDetector())
+        outbound = self._outbound(client.id)
+        return lambda text: bool(outbound.leaks(text))
 
-        def leaks(text: str) -> bool:
-            return bool(gate._known_spans(text, pmap))
-
-        return leaks
-
-    def _bank(self, themes: list[Theme], context: list[Passage]):
+    def _bank(self, client: Client, themes: list[Theme], context: list[Passage]):
         from reflect.core.questions import rank_bank
 
         if self._bank_vectors is None:
@@ -612,7 +742,7 @@ class Practice:
         if context:
             import numpy as np
 
-            v = self.embedder.embed([p.text for p in context]).mean(axis=0)
+            v = self._embed(client.id, [p.text for p in context]).mean(axis=0)
             context_vector = v / max(float(np.linalg.norm(v)), 1e-9)
         return rank_bank(bank, vectors, themes, context_vector)
 
@@ -632,7 +762,7 @@ class Practice:
         messages = template.messages(
             themes=", ".join(t.label for t in themes[:5]) or "none yet", passages=format_passages(context), count=QUESTION_COUNT
         )
-        known = set(self.pseudonym_map(client)._display) | {CLIENT_PLACEHOLDER}
+        known = self.pseudonym_map(client).placeholders()
         try:
             generation = self._ask(client, "questions", messages, schema(len(context), QUESTION_COUNT), on_text, cancelled)
             result = validate(generation.text, context, known, self._leak_check(client), QUESTION_COUNT)
@@ -640,7 +770,7 @@ class Practice:
             raise
         accepted = result.accepted
         fallback_evidence = [Evidence(p.note_id, p.date, p.text) for p in context]
-        questions = fill_from_bank(accepted, self._bank(themes, context), fallback_evidence, QUESTION_COUNT)
+        questions = fill_from_bank(accepted, self._bank(client, themes, context), fallback_evidence, QUESTION_COUNT)
         replaced = len(questions) - len(accepted)
         if not result.schema_valid:
             status = f"the model's answer was not valid JSON ({generation.stop}); all {replaced} questions come from the question bank"
@@ -658,7 +788,7 @@ class Practice:
         sents = sentences(note.redacted)
         if len(sents) <= limit:
             return sents
-        vectors = self.embedder.embed(sents)
+        vectors = self._embed(note.client_id, sents)
         centre = vectors.mean(axis=0)
         scores = vectors @ centre
         top = sorted(np.argsort(-scores)[:limit])
@@ -711,7 +841,7 @@ class Practice:
         }
         messages = self.prompts.template("followup").messages(passages=format_passages(context), count=count)
         generation = self._ask(client, "followup", messages, schema, on_text, cancelled)
-        known = set(self.pseudonym_map(client)._display) | {CLIENT_PLACEHOLDER}
+        known = self.pseudonym_map(client).placeholders()
         result = validate(generation.text, context, known, self._leak_check(client), count)
         recap = ""
         try:
@@ -730,16 +860,49 @@ class Practice:
             recap_source = "model"
         themes = self.themes(client)
         fallback_evidence = [Evidence(p.note_id, p.date, p.text) for p in context]
-        questions = fill_from_bank(result.accepted, self._bank(themes, context), fallback_evidence, count)
+        questions = fill_from_bank(result.accepted, self._bank(client, themes, context), fallback_evidence, count)
         status = f"{len(result.accepted)} questions from the model, {count - len(result.accepted)} from the bank; recap: {recap_source}"
         return Followup(note, questions, recap, status)
 
     # audit, erasure, maintenance -----------------------------------------------------------------
     def audit(self, client: Client | None = None) -> list[dict]:
+        """The recorded prompts, each marked with how many names it holds that have been put on the
+        roster (or learned) since it was sent (``names_redacted_since``; 0 when in step)."""
         rows = self.store.prompts(client.id if client else None)
+        outbound: dict[str, Outbound] = {}
         for row in rows:
-            row["client"] = row.pop("client_id")
+            cid = row.pop("client_id")
+            row["client"] = cid
+            if cid is not None and cid not in outbound:
+                outbound[cid] = self._outbound(cid)
+            row["names_redacted_since"] = outbound[cid].leaks(row["prompt"]) if cid is not None else 0
         return rows
+
+    def redaction_scan(self) -> list[DoctorCheck]:
+        """Every stored redacted text, every passage the index was built from, and every recorded
+        prompt checked against each client's current roster and map. Reports counts, never text."""
+        checks = []
+        for c in self.store.clients():
+            outbound = self._outbound(c.id)
+            notes = self.store.notes(c.id)
+            passages = [p for n in notes for p in self._passages(n)]
+            leaks = sum(outbound.leaks(n.redacted) for n in notes)
+            leaks += sum(outbound.leaks(row["text"]) for row in self.store.commitments(c.id))
+            positions, _ = self.index(c).all()
+            current = {(p.note_id, p.chunk): p.digest for p in passages}
+            stale = sum(1 for p in positions if current.get((p.note_id, p.chunk)) != p.digest)
+            stale += len(set(current) - {(p.note_id, p.chunk) for p in positions})
+            prompts = sum(1 for row in self.store.prompts(c.id) if outbound.leaks(row["prompt"]))
+            detail = (f"{leaks} name(s) the roster or map knows found in stored redacted text; "
+                      f"{stale} indexed passage(s) not computed from the current redacted text")
+            fix = "; run 'reflect reindex'" if leaks or stale else ""
+            checks.append(DoctorCheck(f"redaction {c.id}", not leaks and not stale, detail + fix))
+            if prompts:
+                checks.append(DoctorCheck(
+                    f"prompts {c.id}", None,
+                    f"{prompts} recorded prompt(s) were sent before a name in them was put on the roster ('reflect audit' marks them)",
+                ))
+        return checks
 
     def forget(self, client: Client) -> None:
         """Erase a client: store rows (notes, roster, map, prompts) and their whole index directory."""
@@ -751,7 +914,10 @@ class Practice:
         if not self.store.purge():
             log.warning("a reader kept old pages in the write-ahead log; they are removed at the next checkpoint")
         self._remove_leftovers()
-        shutil.rmtree(self.paths.client_index(client.id), ignore_errors=True)
+        from reflect.core.index import leftovers
+
+        for path in (self.paths.client_index(client.id), *leftovers(self.paths.client_index(client.id))):
+            shutil.rmtree(path, ignore_errors=True)
         log.info("client %s forgotten", client.id)
 
     def _remove_leftovers(self) -> None:
@@ -766,22 +932,90 @@ class Practice:
         if stale:
             log.info("removed %d leftover copies of the store", len(stale))
 
-    def reindex(self, client: Client | None = None) -> dict[str, int]:
-        """Rebuild clients' indexes (and re-derive their commitments) from the store, the source of truth."""
-        counts = {}
+    def reredact(self, client: Client, *, everything: bool = False, index: bool = True) -> Reredaction:
+        """Bring a client's stored notes in step with their current roster and map.
+
+        Each note that still holds a name the map knows (or, with ``everything``, each note) is
+        redacted again from its sealed original; a note whose redacted text changes is stored anew,
+        its commitments re-derived (the coach's statuses kept), and the client's index is replaced as
+        a whole (``VectorIndex.replace_all``): passages that changed are re-embedded, the others keep
+        their vectors, and no vector computed from the old text is left in any file.
+        """
+        started = time.perf_counter()
+        report = Reredaction()
+        pmap = self.pseudonym_map(client)
+        outbound = Outbound(pmap, client.id)
+        notes = self.store.notes(client.id)
+        report.notes_checked = len(notes)
+        changed: dict[int, Note] = {}
+        # Redacting one note may teach the map a name another note holds: repeat until nothing changes.
+        for _round in range(3):
+            todo = [n for n in notes if everything or outbound.leaks(changed.get(n.id, n).redacted)]
+            everything = False
+            if not todo:
+                break
+            known = len(pmap.rows)
+            for note in todo:
+                current = changed.get(note.id, note)
+                redaction = self.gate.redact(note.original, pmap)
+                if redaction.redacted != current.redacted:
+                    changed[note.id] = replace(current, redacted=redaction.redacted)
+            if not any(row.origin == LEARNED for row in pmap.rows[known:]):
+                break
+        if pmap.dirty or changed:
+            before = {n.id: n.redacted for n in notes}
+            with self.store.transaction():
+                self.store.save_map(client.id, pmap)
+                for note in changed.values():
+                    self.store.set_redacted(client.id, note.id, note.redacted)
+                    self.store.replace_commitments(client.id, note.id, extract_commitments(note.redacted))
+            from reflect.core.redaction.gate import PLACEHOLDER_RE
+
+            report.notes_changed = len(changed)
+            report.names_caught = sum(
+                max(0, len(PLACEHOLDER_RE.findall(n.redacted)) - len(PLACEHOLDER_RE.findall(before[n.id]))) for n in changed.values()
+            )
+            if changed and index:
+                report.passages_reembedded = self._rebuild_index(client, [changed.get(n.id, n) for n in notes])
+        report.seconds = time.perf_counter() - started
+        log.info("client %s: re-redaction checked %d notes, changed %d, %d names, %d passages re-embedded in %.2fs",
+                 client.id, report.notes_checked, report.notes_changed, report.names_caught, report.passages_reembedded, report.seconds)
+        return report
+
+    def _rebuild_index(self, client: Client, notes: list[Note], reuse: bool = True) -> int:
+        """Replace the client's index with one whose every vector was computed from the notes' current
+        redacted text: vectors whose digest matches are kept, the rest re-embedded. Returns how many
+        passages were embedded."""
+        import numpy as np
+
+        passages = [p for note in notes for p in self._passages(note)]
+        index = self.index(client)
+        kept: dict[tuple[int, int, str], np.ndarray] = {}
+        if reuse:
+            positions, vectors = index.all()
+            kept = {(p.note_id, p.chunk, p.digest): v for p, v in zip(positions, vectors) if p.digest}
+        missing = [i for i, p in enumerate(passages) if (p.note_id, p.chunk, p.digest) not in kept]
+        fresh = self._embed(client.id, [passages[i].text for i in missing]) if missing else None
+        rows = []
+        fresh_at = {i: k for k, i in enumerate(missing)}
+        for i, p in enumerate(passages):
+            rows.append(fresh[fresh_at[i]] if i in fresh_at else kept[(p.note_id, p.chunk, p.digest)])
+        dims = self.embedder.dimensions if not rows else len(rows[0])
+        index.replace_all(passages, np.asarray(rows, dtype=np.float32).reshape(len(rows), dims))
+        return len(missing)
+
+    def reindex(self, client: Client | None = None) -> dict[str, Reredaction]:
+        """Re-redact clients' notes from their originals with the current roster and map, re-derive
+        their commitments, and rebuild their indexes from the store (the source of truth)."""
+        reports = {}
         for c in [client] if client else self.store.clients():
-            index = self._indexes.pop(c.id, None)
-            if index is not None:
-                index.close()
-            shutil.rmtree(self.paths.client_index(c.id), ignore_errors=True)
+            report = self.reredact(c, everything=True, index=False)
             with self.store.transaction():
                 for note in self.store.notes(c.id):
                     self.store.refresh_commitments(c.id, note.id, extract_commitments(note.redacted))
-            passages = [p for note in self.store.notes(c.id) for p in self._passages(note)]
-            if passages:
-                self.index(c).add(passages, self.embedder.embed([p.text for p in passages]))
-            counts[c.id] = len(passages)
-        return counts
+            report.passages_reembedded += self._rebuild_index(c, self.store.notes(c.id), reuse=False)
+            reports[c.id] = report
+        return reports
 
     def doctor(self) -> list[DoctorCheck]:
         from reflect.core.models import manifest, verified
@@ -801,6 +1035,7 @@ class Practice:
             expected = sum(len(self._passages(n)) for n in self.store.notes(c.id))
             actual = self.index(c).count()
             checks.append(DoctorCheck(f"index {c.id}", actual == expected, f"{actual} of {expected} passages indexed" + ("" if actual == expected else "; run 'reflect reindex'")))
+        checks.extend(self.redaction_scan())
         mode = self.paths.root.stat().st_mode & 0o777
         checks.append(DoctorCheck("data directory permissions", mode & 0o077 == 0, f"{oct(mode)} on {self.paths.root}"))
         loose = [p for p in self.paths.root.glob("reflect.db*") if p.stat().st_mode & 0o077]
@@ -825,10 +1060,3 @@ class Practice:
         else:
             checks.append(DoctorCheck("encryption at rest", False, "this practice has no passphrase; run 'reflect init'"))
         return checks
-
-
-class _NoDetector:
-    """A detector that finds nothing: used to check texts against the client's map alone."""
-
-    def detect(self, text: str) -> list:
-        return []

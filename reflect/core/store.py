@@ -388,6 +388,15 @@ class Store:
         ).fetchone()
         return self._client(row) if row else None
 
+    def set_client_aliases(self, client_id: str, aliases: list[str]) -> None:
+        k = self._key(client_id)
+        self.db.execute("UPDATE clients SET aliases = ? WHERE id = ?", (k.seal("clients.aliases", json.dumps(aliases)), client_id))
+
+    def digest(self, client_id: str, text: str) -> str:
+        """A keyed digest of a passage (the client's lookup key): the index keeps it to show which
+        text a vector came from; it reveals nothing without the key."""
+        return self._key(client_id).lookup("passage\x00" + text)[:24]
+
     def delete_client(self, client_id: str) -> None:
         self.db.execute("DELETE FROM clients WHERE id = ?", (client_id,))
         self._keys.pop(client_id, None)
@@ -414,6 +423,12 @@ class Store:
 
     def people(self, client_id: str) -> list[Person]:
         return [self._person(r) for r in self.db.execute("SELECT * FROM people WHERE client_id = ? ORDER BY id", (client_id,))]
+
+    def set_person_aliases(self, person_id: int, client_id: str, aliases: list[str]) -> None:
+        k = self._key(client_id)
+        self.db.execute(
+            "UPDATE people SET aliases = ? WHERE id = ? AND client_id = ?", (k.seal("people.aliases", json.dumps(aliases)), person_id, client_id)
+        )
 
     def people_count(self, client_id: str) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM people WHERE client_id = ?", (client_id,)).fetchone()[0])
@@ -454,6 +469,13 @@ class Store:
             (when.isoformat(), k.seal("notes.original", original), k.seal("notes.redacted", redacted), client_id, note_id),
         )
 
+    def set_redacted(self, client_id: str, note_id: int, redacted: str) -> None:
+        """Store a note's redacted text anew (re-redaction); the original is untouched."""
+        k = self._key(client_id)
+        self.db.execute(
+            "UPDATE notes SET redacted = ? WHERE client_id = ? AND id = ?", (k.seal("notes.redacted", redacted), client_id, note_id)
+        )
+
     def note_count(self, client_id: str) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM notes WHERE client_id = ?", (client_id,)).fetchone()[0])
 
@@ -470,6 +492,28 @@ class Store:
             "INSERT OR IGNORE INTO map (client_id, lookup, entry) VALUES (?, ?, ?)",
             [(client_id, k.lookup(f"{row[0]}\x00{row[1]}"), k.seal("map.entry", json.dumps(list(row)))) for row in rows],
         )
+
+    def save_map(self, client_id: str, pmap) -> None:
+        """Write what changed in a client's pseudonym map since it was loaded: new entries, re-pointed
+        or merged ones (replaced in place, keeping their order) and removed ones (deleted; with
+        secure_delete on, their pages are zeroed)."""
+        k = self._key(client_id)
+
+        def lookup(row) -> str:
+            return k.lookup(f"{row[0]}\x00{row[1]}")
+
+        for old, new in pmap.changed_rows:
+            sealed = k.seal("map.entry", json.dumps(list(new)))
+            if lookup(old) == lookup(new):
+                self.db.execute("UPDATE map SET entry = ? WHERE client_id = ? AND lookup = ?", (sealed, client_id, lookup(old)))
+            else:
+                self.db.execute("DELETE FROM map WHERE client_id = ? AND lookup = ?", (client_id, lookup(old)))
+                self.db.execute("INSERT OR REPLACE INTO map (client_id, lookup, entry) VALUES (?, ?, ?)", (client_id, lookup(new), sealed))
+        self.db.executemany("DELETE FROM map WHERE client_id = ? AND lookup = ?", [(client_id, lookup(r)) for r in pmap.removed_rows])
+        self.add_vault_entries(client_id, pmap.new_rows)
+        pmap.new_rows.clear()
+        pmap.changed_rows.clear()
+        pmap.removed_rows.clear()
 
     # commitments -------------------------------------------------------------------------------
     def add_commitments(self, client_id: str, note_id: int, texts: Iterable[str]) -> None:
@@ -501,6 +545,18 @@ class Store:
         for text, row in existing.items():
             if text not in texts and row["status"] is None:
                 self.db.execute("DELETE FROM commitments WHERE id = ?", (row["id"],))
+
+    def replace_commitments(self, client_id: str, note_id: int, texts: list[str]) -> None:
+        """A re-redacted note's commitments: the same commitments with placeholders where names were,
+        so they are paired with the stored ones in order and keep their ids and the coach's statuses;
+        stored ones left over are removed (their text may hold a name now redacted)."""
+        k = self._key(client_id)
+        rows = list(self.db.execute("SELECT id FROM commitments WHERE client_id = ? AND note_id = ? ORDER BY id", (client_id, note_id)))
+        for row, text in zip(rows, texts):
+            self.db.execute("UPDATE commitments SET text = ? WHERE id = ?", (k.seal("commitments.text", text), row["id"]))
+        for row in rows[len(texts) :]:
+            self.db.execute("DELETE FROM commitments WHERE id = ?", (row["id"],))
+        self.add_commitments(client_id, note_id, texts[len(rows) :])
 
     def set_commitment_status(self, client_id: str, commitment_id: int, status: str | None) -> bool:
         cur = self.db.execute(

@@ -385,11 +385,11 @@ class ReflectApp(App):
             if result is None:
                 return
             try:
-                person = self.practice.add_person(client, *result)
+                person, report = self.practice.add_person(client, *result)
             except ReflectError as exc:
                 self.notify(str(exc), severity="error")
                 return
-            self.notify(f"{person.name} is on the roster and will always be redacted")
+            self.notify(f"{person.name} is on the roster and will always be redacted; {report.describe()}", markup=False)
 
         self.push_screen(RosterScreen(client.name, _roster_rows(self.practice, client)), added)
 

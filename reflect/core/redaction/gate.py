@@ -19,7 +19,7 @@ from typing import NamedTuple, Protocol
 
 from reflect.core.domain import Entity, Redaction
 from reflect.core.errors import RedactionError
-from reflect.core.redaction.text import fold, normalise, span_back
+from reflect.core.redaction.text import HYPHENS, fold, normalise, span_back
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,20 @@ def common_words() -> frozenset[str]:
     return stop_words() | frozenset(_NAME_WORDS)
 
 
+#: Months and weekdays, whole and abbreviated: never learned as names ("delayed to Jan").
+CALENDAR_WORDS = frozenset(
+    "january february march april may june july august september october november december jan feb mar apr "
+    "jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue tues "
+    "wed thu thur thurs fri sat sun christmas easter".split()
+)
+
+#: Where a map entry came from.
+ROSTER, LEARNED, SEEN, IGNORED = "roster", "learned", "seen", "ignored"
+IGNORE_TYPE = "IGNORE"
+
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*\.?")
+
+
 class MapEntry(NamedTuple):
     """One row of a client's pseudonym map."""
 
@@ -106,9 +120,37 @@ class MapEntry(NamedTuple):
     """The folded surface form: what matching compares."""
     surface: str
     placeholder: str
-    origin: str = "learned"
-    """"roster" (registered by the coach: matched in every case) or "learned" (found by the detector:
-    a single word that is also a common English word is matched only when capitalised)."""
+    origin: str = LEARNED
+    """``roster``: registered by the coach, matched in every case (a function word only when
+    capitalised). ``learned``: found by the detector with evidence that holds up (a capitalised name
+    that is not an everyday word), matched in later notes (a common word only when capitalised).
+    ``seen``: found by the detector on weaker evidence ("Spoke", "w/", "Jan"): it keeps its placeholder
+    if the detector finds it again, but is never matched on its own. ``ignored``: the coach said it is
+    not a name (type ``IGNORE``): never matched, never learned, and the detector's finding is dropped."""
+
+
+def _canon(folded: str) -> str:
+    """A folded surface without spaces, apostrophes and hyphens: "o'brien", "o brien" and "obrien" are one."""
+    return re.sub(r"[\s'-]+", "", folded)
+
+
+def _key_pattern(key: str, plural: bool) -> str:
+    """A regex for a folded key that tolerates how names get typed: an apostrophe may be missing or a
+    space ("obrien", "o brien"), a hyphen may be a space or missing ("jean luc", "jeanluc"), parts may
+    be split by any whitespace (a line break), and a plural ("the O'Briens") is part of the match."""
+    parts = []
+    for part in key.split():
+        piece = ""
+        for ch in part:
+            if ch == "'":
+                piece += r"['\s]?"
+            elif ch == "-":
+                piece += r"[-\s]?"
+            else:
+                piece += re.escape(ch)
+        parts.append(piece)
+    body = r"\s+".join(parts)
+    return body + ("(?:e?s)?" if plural else "")
 
 
 @dataclass
@@ -119,18 +161,36 @@ class PseudonymMap:
     rows: list[MapEntry] = field(default_factory=list)
     new_rows: list[MapEntry] = field(default_factory=list)
     """Rows learned since loading, to be stored with the note that taught them."""
+    changed_rows: list[tuple[MapEntry, MapEntry]] = field(default_factory=list)
+    """(stored row, its new form) for rows re-pointed or merged since loading."""
+    removed_rows: list[MapEntry] = field(default_factory=list)
+    """Stored rows to delete."""
 
     def __post_init__(self) -> None:
         self.rows = [MapEntry(*row) for row in self.rows]
+        self._reindex()
+
+    def _reindex(self) -> None:
         self._by_key: dict[str, MapEntry] = {}
+        self._by_canon: dict[str, MapEntry] = {}
         self._display: dict[str, str] = {}
+        self._display_origin: dict[str, str] = {}
+        self._ignored: set[str] = set()
         for row in self.rows:
             self._index(row)
         self._pattern: re.Pattern[str] | None = None
 
     def _index(self, row: MapEntry) -> None:
+        if row.origin == IGNORED:
+            self._ignored.add(row.key)
+            return
         self._by_key.setdefault(row.key, row)
-        self._display.setdefault(row.placeholder, row.surface)
+        if row.origin in (ROSTER, LEARNED):
+            self._by_canon.setdefault(_canon(row.key), row)
+        # What the coach's screen shows for a placeholder: the first roster form, else the first form seen.
+        if row.placeholder not in self._display or (row.origin == ROSTER and self._display_origin[row.placeholder] != ROSTER):
+            self._display[row.placeholder] = row.surface
+            self._display_origin[row.placeholder] = row.origin
 
     def lookup(self, key: str) -> tuple[str, str] | None:
         """(type, placeholder) for a folded key, if the map knows it."""
@@ -140,9 +200,20 @@ class PseudonymMap:
     def entry(self, key: str) -> MapEntry | None:
         return self._by_key.get(key)
 
-    def add(self, type_: str, surface: str, placeholder: str, *, key: str | None = None, origin: str = "learned") -> None:
+    def matched_entry(self, matched: str) -> MapEntry | None:
+        """The entry a match of ``matcher()`` stands for (the match may be "o brien" or a plural)."""
+        canon = _canon(matched)
+        found = self._by_canon.get(canon)
+        if found is None and canon.endswith("s"):
+            found = self._by_canon.get(canon[:-1]) or (self._by_canon.get(canon[:-2]) if canon.endswith("es") else None)
+        return found
+
+    def ignored(self, key: str) -> bool:
+        return key in self._ignored
+
+    def add(self, type_: str, surface: str, placeholder: str, *, key: str | None = None, origin: str = LEARNED) -> None:
         key = key if key is not None else fold(surface)
-        if len(key) < 2 or key in self._by_key:
+        if len(key) < 2 or key in self._by_key or key in self._ignored:
             return
         row = MapEntry(type_, key, surface, placeholder, origin)
         self.rows.append(row)
@@ -151,39 +222,110 @@ class PseudonymMap:
         self._pattern = None
 
     def allocate(self, label: str) -> str:
-        """A fresh placeholder of this label: one more than the highest number in use."""
+        """A fresh placeholder of this label: one more than the highest number ever in use."""
         prefix = f"[{label}_"
-        used = [int(p[len(prefix) : -1]) for p in self._display if p.startswith(prefix)]
+        used = [int(r.placeholder[len(prefix) : -1]) for r in self.rows if r.placeholder.startswith(prefix)]
         return f"{prefix}{max(used, default=0) + 1}]"
 
-    def learn(self, label: str, surface: str, placeholder: str, origin: str = "learned") -> None:
-        """Remember an identifier, and for a multi-word person name its parts too."""
+    def learn(self, label: str, surface: str, placeholder: str, origin: str = LEARNED, credible=None) -> None:
+        """Remember an identifier, and for a multi-word person name its parts too. ``credible`` (a
+        function of one word) decides which learned parts are matched later; the others are ``seen``."""
         self.add(label, surface, placeholder, origin=origin)
         if label == "PERSON":
             # Numbers are no name parts: a coach who calls a client "Client 7" does not want every 7 redacted.
             parts = [p for p in re.split(r"[\s.]+", surface) if len(p) >= 2 and not p.isdigit()]
             if len(parts) > 1:
                 for part in parts:
-                    self.add(label, part, placeholder, origin=origin)
+                    part_origin = origin if origin != LEARNED or credible is None or credible(part) else SEEN
+                    self.add(label, part, placeholder, origin=part_origin)
                 # "M. Gonzalez", "M Gonzalez": an initial with the surname.
                 self.add(label, f"{parts[0][0]}. {parts[-1]}", placeholder, origin=origin)
                 self.add(label, f"{parts[0][0]} {parts[-1]}", placeholder, origin=origin)
 
+    def _replace(self, old: MapEntry, new: MapEntry) -> None:
+        self.rows[self.rows.index(old)] = new
+        if old in self.new_rows:
+            self.new_rows[self.new_rows.index(old)] = new
+        else:
+            self.changed_rows.append((old, new))
+
     def register(self, label: str, name: str, aliases: Iterable[str] = (), placeholder: str | None = None) -> str:
         """Put a roster entry on the map: the name, its parts, "M. Gonzalez" and every alias, all under
-        one placeholder (an existing one if the name is already known). Returns the placeholder."""
-        known = self.lookup(fold(name))
-        placeholder = placeholder or (known[1] if known else self.allocate(label))
-        self.learn(label, name, placeholder, origin="roster")
+        one placeholder, so one person never gets two. The placeholder is the name's if the map knows
+        it, else one the map learned for a part or alias of it ("Niamh" before "Niamh O'Brien" was on
+        the roster), else a new one. Forms the map had learned are taken over by the roster entry
+        (re-pointed and made roster entries); another roster entry's forms are left alone (a sister
+        shares the client's surname). Returns the placeholder."""
+        name_key = fold(name)
+        forms = [name_key, *(fold(a) for a in aliases)]
+        parts = [fold(p) for p in re.split(r"[\s.]+", name) if len(p) >= 2 and not p.isdigit()] if label == "PERSON" else []
+        initials = [f"{parts[0][0]}. {parts[-1]}", f"{parts[0][0]} {parts[-1]}"] if len(parts) > 1 else []
+        if placeholder is None:
+            for key in [*forms, *parts]:
+                row = self._by_key.get(key)
+                if row is not None and (row.origin != ROSTER or key == name_key) and row.placeholder != CLIENT_PLACEHOLDER:
+                    placeholder = row.placeholder
+                    break
+            else:
+                placeholder = self.allocate(label)
+        for key in dict.fromkeys([*forms, *parts, *initials]):
+            if key in self._ignored:
+                self.unignore(key)
+            row = self._by_key.get(key)
+            if row is not None and row.origin != ROSTER:
+                self._replace(row, row._replace(type=label, placeholder=placeholder, origin=ROSTER))
+        self._reindex()
+        self.learn(label, name, placeholder, origin=ROSTER)
         for alias in aliases:
-            self.add(label, alias, placeholder, origin="roster")
+            self.add(label, alias, placeholder, origin=ROSTER)
         return placeholder
 
+    def ignore(self, key: str) -> list[MapEntry]:
+        """The coach says a learned form is not a name: its entries (every type) leave the map and the
+        key is never learned again for this client. Returns the entries removed. Roster entries are the
+        coach's own and are removed from the roster instead."""
+        key = fold(key)
+        gone = [r for r in self.rows if r.key == key and r.origin in (LEARNED, SEEN)]
+        for row in gone:
+            self.rows.remove(row)
+            if row in self.new_rows:
+                self.new_rows.remove(row)
+            else:
+                self.removed_rows.append(row)
+        if key not in self._ignored:
+            row = MapEntry(IGNORE_TYPE, key, key, "", IGNORED)
+            self.rows.append(row)
+            self.new_rows.append(row)
+        self._reindex()
+        return gone
+
+    def unignore(self, key: str) -> None:
+        for row in [r for r in self.rows if r.key == key and r.origin == IGNORED]:
+            self.rows.remove(row)
+            self.removed_rows.append(row)
+        self._reindex()
+
+    def merge(self, source: str, target: str) -> int:
+        """Two placeholders that are one person: every entry of ``source`` moves to ``target``.
+        Returns the number of entries moved."""
+        moved = 0
+        target_type = next((r.type for r in self.rows if r.placeholder == target), None)
+        for row in list(self.rows):
+            if row.placeholder == source:
+                self._replace(row, row._replace(placeholder=target, type=target_type or row.type))
+                moved += 1
+        self._reindex()
+        return moved
+
     def matcher(self) -> re.Pattern[str]:
-        """One regex over folded text matching every known key as a whole word."""
+        """One regex over folded text matching every roster and learned key as a whole word."""
         if self._pattern is None:
-            keys = sorted(self._by_key, key=len, reverse=True)
-            alternatives = [r"\s+".join(re.escape(part) for part in k.split()) for k in keys]
+            rows = sorted((r for r in self._by_key.values() if r.origin in (ROSTER, LEARNED)), key=lambda r: len(r.key), reverse=True)
+            common = common_words()
+            alternatives = [
+                _key_pattern(r.key, plural=len(r.key) >= 3 and r.key not in common and r.key[-1].isalpha() and r.type != "ORG")
+                for r in rows
+            ]
             body = "|".join(alternatives) if alternatives else r"(?!x)x"
             self._pattern = re.compile(rf"(?<![\w@])(?:{body})(?![\w@])")
         return self._pattern
@@ -195,8 +337,22 @@ class PseudonymMap:
     def display(self, placeholder: str) -> str | None:
         return self._display.get(placeholder)
 
+    def placeholders(self) -> set[str]:
+        """Every placeholder this map can put in a text (for validating model output)."""
+        return set(self._display) | {CLIENT_PLACEHOLDER}
+
+    @property
+    def dirty(self) -> bool:
+        """True when the map changed since it was loaded (and the store should hear of it)."""
+        return bool(self.new_rows or self.changed_rows or self.removed_rows)
+
     def copy(self) -> "PseudonymMap":
         return PseudonymMap(rows=list(self.rows))
+
+
+_HYPHEN_CHARS = "-" + HYPHENS
+_BEFORE_HYPHEN = re.compile(rf"([^\W\d_]+)[{_HYPHEN_CHARS}]$")
+_AFTER_HYPHEN = re.compile(rf"[{_HYPHEN_CHARS}]([^\W\d_]+)")
 
 
 class RedactionGate:
@@ -204,6 +360,11 @@ class RedactionGate:
 
     def __init__(self, detector: Detector):
         self.detector = detector
+        # What the detector knows of English (an everyday-word list and a first-name/surname list),
+        # used to decide which names are learned for later notes. A detector without them (a fake)
+        # learns every capitalised, name-shaped word.
+        self.vocabulary: frozenset[str] = getattr(detector, "vocabulary", frozenset())
+        self.names: frozenset[str] = getattr(detector, "names", frozenset())
 
     def redact(self, text: str, pmap: PseudonymMap) -> Redaction:
         """Redact ``text`` for one client, learning new identifiers into ``pmap``.
@@ -231,24 +392,71 @@ class RedactionGate:
                 f"redaction failed ({type(exc).__name__}); nothing was stored, indexed or sent to the model"
             ) from None
 
+    def known(self, text: str, pmap: PseudonymMap) -> Redaction:
+        """Replace only what the map already knows (roster and learned names), learning nothing and
+        asking no detector: the check every stored text passes again on its way to the embedder or a
+        prompt, so a name put on the roster after a note was written never leaves in that note."""
+        spans = sorted(self._known_spans(text, pmap), key=lambda s: (s[0], -(s[1] - s[0])))
+        out: list[str] = []
+        entities: list[Entity] = []
+        pos = 0
+        for start, end, label, placeholder in spans:
+            if start < pos:
+                continue
+            out.append(text[pos:start])
+            out.append(placeholder)
+            entities.append(Entity(type=label, start=start, end=end, placeholder=placeholder, text=text[start:end]))
+            pos = end
+        out.append(text[pos:])
+        return Redaction(redacted="".join(out), entities=tuple(entities))
+
+    def leaks(self, text: str, pmap: PseudonymMap) -> int:
+        """How many identifiers the map knows are in ``text`` outside placeholders (0 for clean text)."""
+        placeholders = [m.span() for m in PLACEHOLDER_RE.finditer(text)]
+        return sum(
+            1 for start, end, _label, _placeholder in self._known_spans(text, pmap)
+            if not any(p_start <= start and end <= p_end for p_start, p_end in placeholders)
+            and not PLACEHOLDER_RE.fullmatch(text[start:end])
+        )
+
     def _known_spans(self, text: str, pmap: PseudonymMap) -> list[tuple[int, int, str, str]]:
         folded, index = normalise(text, fold=True)
         common = common_words()
         spans = []
         stop = stop_words()
         for m in pmap.matcher().finditer(folded):
-            key = " ".join(m.group(0).split())
-            hit = pmap.entry(key)
+            hit = pmap.matched_entry(m.group(0))
             if hit is None:
                 continue
+            key = hit.key
             start, end = span_back(index, m.start(), m.end())
             # "will" the verb, not "Will" the person. A name the coach put on the roster ("Mark") is
             # matched in every case unless it is a function word; a learned one only when capitalised.
-            ambiguous = key in stop if hit.origin == "roster" else key in common
+            ambiguous = key in stop if hit.origin == ROSTER else key in common
             if " " not in key and ambiguous and not text[start : start + 1].isupper():
                 continue
+            if hit.type == "PERSON":
+                start, end = self._whole_hyphenated(text, start, end, capitalised_only=True)
             spans.append((start, end, hit.type, hit.placeholder))
         return spans
+
+    def _whole_hyphenated(self, text: str, start: int, end: int, *, capitalised_only: bool = False) -> tuple[int, int]:
+        """A hyphenated given name is replaced whole, never half: "Jean‑Luc" or "Seo-yeon" when only one
+        part was found. A part joins when it is capitalised, or (for the detector's finds) when it is
+        no everyday word ("yeon" joins, "led" in "Maria-led" does not)."""
+
+        def joins(word: str) -> bool:
+            if word[:1].isupper():
+                return True
+            return not capitalised_only and bool(self.vocabulary) and fold(word) not in self.vocabulary
+
+        after = _AFTER_HYPHEN.match(text, end)
+        if after and joins(after.group(1)):
+            end = after.end()
+        before = _BEFORE_HYPHEN.search(text[max(0, start - 40) : start])
+        if before and joins(before.group(1)):
+            start = start - (len(before.group(0)))
+        return start, end
 
     def _detected_spans(self, text: str) -> list[tuple[int, int, str, float]]:
         clean, index = normalise(text, fold=False)
@@ -260,12 +468,42 @@ class RedactionGate:
             start, end = span_back(index, d.start, d.end)
             # A possessive belongs to the sentence, not to the name.
             if label in NAME_TYPES:
-                m = re.search(r"['’]s?$", text[start:end])
+                m = re.search(r"['’ʼ`]s?$", text[start:end])
                 if m and end - start > 3:
                     end = start + m.start()
+                if label == "PERSON":
+                    start, end = self._whole_hyphenated(text, start, end)
             if end > start:
                 spans.append((start, end, label, d.score))
         return spans
+
+    def _credible_word(self, word: str, *, alone: bool = False, sentence_start: bool = False) -> bool:
+        """Does one word found by the detector hold up as a name to match in later notes? It must be
+        name-shaped and capitalised, no month, weekday or function word, and a known first name or
+        surname or else no everyday word ("Spoke", "Mentioned" and "Jan" do not hold up)."""
+        word = normalise(word, fold=False)[0]
+        if not _NAME_WORD.fullmatch(word) or not word[:1].isupper():
+            return False
+        key = fold(word).rstrip(".")
+        if len(key) < 2 or key in CALENDAR_WORDS or key in stop_words():
+            return False
+        if key in self.names:
+            return not (alone and sentence_start and key in self.vocabulary)
+        return key not in self.vocabulary and not (alone and sentence_start)
+
+    def _credible(self, label: str, surface: str, text: str, start: int) -> bool:
+        """Is a new identifier learned (matched in later notes) or only seen (kept for this note)?"""
+        if label not in NAME_TYPES:
+            return True  # e-mail addresses, phone numbers, ids: their shape is the evidence
+        words = normalise(surface, fold=False)[0].split()
+        before = text[:start].rstrip()
+        sentence_start = not before or before[-1] in ".!?:;\n\"“>-*•"
+        if len(words) == 1:
+            return self._credible_word(words[0], alone=True, sentence_start=sentence_start)
+        stop = stop_words()
+        inner_ok = all(_NAME_WORD.fullmatch(w) and (w[:1].isupper() or fold(w) in stop) for w in words)
+        ends_ok = words[0][:1].isupper() and words[-1][:1].isupper()
+        return inner_ok and ends_ok and any(self._credible_word(w) for w in words)
 
     @staticmethod
     def _trim_to_known(text: str, start: int, end: int, known: list[tuple[int, int]]) -> tuple[int, int]:
@@ -293,6 +531,8 @@ class RedactionGate:
         spans = [(s, e, t, p, 2) for s, e, t, p in self._known_spans(text, pmap)]
         known = [(s, e) for s, e, _t, _p, _pr in spans]
         for s, e, t, _score in detected:
+            if t in NAME_TYPES and pmap.ignored(fold(text[s:e])):
+                continue  # the coach said this is not a name
             if t in NAME_TYPES:
                 s, e = self._trim_to_known(text, s, e, known)
                 spans.append((s, e, t, None, 1))
@@ -326,7 +566,9 @@ class RedactionGate:
                     label, placeholder = known
                 else:
                     placeholder = pmap.allocate(label)
-                    pmap.learn(label, " ".join(surface.split()), placeholder)
+                    written = " ".join(surface.split())
+                    origin = LEARNED if self._credible(label, written, text, start) else SEEN
+                    pmap.learn(label, written, placeholder, origin=origin, credible=self._credible_word)
             out.append(text[pos:start])
             out.append(placeholder)
             pos = end
@@ -356,9 +598,5 @@ class RedactionGate:
     def _leak_check(self, redacted: str, pmap: PseudonymMap) -> None:
         """The redacted text must not contain any multi-character identifier the map knows (a name part
         that is also a placeholder word, like "Client" in "[CLIENT]", is not one)."""
-        placeholders = [m.span() for m in PLACEHOLDER_RE.finditer(redacted)]
-        for start, end, _label, _placeholder in self._known_spans(redacted, pmap):
-            if any(p_start <= start and end <= p_end for p_start, p_end in placeholders):
-                continue
-            if not PLACEHOLDER_RE.fullmatch(redacted[start:end]):
-                raise RedactionError("redaction left a known identifier in the text; nothing was stored")
+        if self.leaks(redacted, pmap):
+            raise RedactionError("redaction left a known identifier in the text; nothing was stored")

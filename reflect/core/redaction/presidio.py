@@ -382,8 +382,13 @@ class PresidioDetector:
         registry.load_predefined_recognizers(languages=["en"], nlp_engine=engine, countries=["us", "uk"])
         for recognizer in _pattern_recognizers():
             registry.add_recognizer(recognizer)
+        lists = name_lists()
+        #: Everyday English words and known first names and surnames: the gate learns a name for later
+        #: notes only on evidence that holds up (a known name, or a capitalised word that is no word).
+        self.vocabulary = _english_vocabulary()
+        self.names = lists[0] | lists[1] | lists[2]
         if first_name_gazetteer:
-            registry.add_recognizer(_first_name_recognizer(name_lists(), _english_vocabulary()))
+            registry.add_recognizer(_first_name_recognizer(lists, self.vocabulary))
         self.analyzer = AnalyzerEngine(
             registry=registry, nlp_engine=engine, supported_languages=["en"], log_decision_process=False
         )

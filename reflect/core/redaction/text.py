@@ -1,8 +1,15 @@
 """Text normalisation with offsets: fold a text for matching and map every match back to the original.
 
-Folding removes zero-width and other invisible format characters, strips accents (NFKD without
-combining marks) and casefolds, so "Gráinne", "GRAINNE" and "Grá\u200binne" all fold to "grainne".
-Each folded character remembers the index of the original character it came from.
+Folding removes zero-width and other invisible format characters (the soft hyphen among them), makes
+typographic variants one form — every apostrophe (’ ‘ ʼ ′ ` ´ ＇) becomes ``'``, every hyphen and dash
+inside a name (non-breaking hyphen, en dash, minus…) becomes ``-``, every space (no-break, thin,
+ideographic…) becomes `` `` — strips accents (NFKD without combining marks, so a precomposed and a
+combining "é" are one, and fullwidth letters become ASCII) and casefolds. So "Gráinne", "GRAINNE",
+"Grá\u200binne", "O’Brien", "Jean‑Luc" and "ｍａｒｉａ" fold to "grainne", "o'brien", "jean-luc",
+"maria". Each folded character remembers the index of the original character it came from.
+
+Without folding (for the NER, which needs case), only the typographic variants are made plain and
+invisible characters removed, so spaCy reads "Jean‑Luc" as one hyphenated name.
 """
 
 from __future__ import annotations
@@ -12,9 +19,23 @@ import unicodedata
 #: Invisible characters that can hide inside a name without changing how it reads.
 INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2060", "\u2061", "\u2062", "\u2063", "\ufeff"}
 
+#: Apostrophe look-alikes a word processor, a phone keyboard or a paste puts in a name.
+APOSTROPHES = "\u2019\u2018\u02bc\u2032\u0060\u00b4\uff07\u201b\u02b9\u02bb\u02bd"
+#: Hyphen and dash look-alikes (the soft hyphen is invisible and simply removed).
+HYPHENS = "\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d\u2043"
+#: Spaces other than the ASCII one that can sit between two parts of a name.
+SPACES = "\u00a0\u2007\u202f\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u205f\u3000"
+
+_PLAIN = {**{ord(c): "'" for c in APOSTROPHES}, **{ord(c): "-" for c in HYPHENS}, **{ord(c): " " for c in SPACES}}
+
 
 def _is_invisible(ch: str) -> bool:
     return ch in INVISIBLE or (unicodedata.category(ch) == "Cf")
+
+
+def plain(ch: str) -> str:
+    """One typographic variant as its plain ASCII form ("’" -> "'"), else the character itself."""
+    return _PLAIN.get(ord(ch), ch)
 
 
 def normalise(text: str, *, fold: bool) -> tuple[str, list[int]]:
@@ -22,7 +43,8 @@ def normalise(text: str, *, fold: bool) -> tuple[str, list[int]]:
 
     ``index_map[i]`` is the index in ``text`` of the character that produced normalised char ``i``;
     the map has one extra sentinel entry equal to ``len(text)``. With ``fold=False`` only invisible
-    characters are removed (for the NER, which needs case); with ``fold=True`` accents and case go too.
+    characters are removed and typographic variants made plain (for the NER, which needs case); with
+    ``fold=True`` accents and case go too.
     """
     if text.isascii():
         # The common case, and ~100x faster: ASCII has no accents and no invisible format characters
@@ -37,9 +59,10 @@ def normalise(text: str, *, fold: bool) -> tuple[str, list[int]]:
             continue
         if _is_invisible(ch):
             continue
+        ch = plain(ch)
         if fold:
             decomposed = unicodedata.normalize("NFKD", ch)
-            piece = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+            piece = "".join(plain(c) for c in decomposed if not unicodedata.combining(c)).casefold()
             if not piece:
                 continue
         else:
