@@ -51,6 +51,11 @@ LOCK_TIMEOUT_S = 1.5
 QUESTION_COUNT = 5
 
 
+def _positions(passages: list[Passage]) -> list[Passage]:
+    """What the index is handed: where each passage is and the digest of its text, never the text."""
+    return [replace(p, text="", date="") for p in passages]
+
+
 @dataclass
 class ClientSummary:
     client: Client
@@ -529,7 +534,7 @@ class Practice:
                 vectors = np.concatenate(note_vectors) if passages else np.zeros((0, embedder.dimensions), np.float32)
                 t_embed = time.perf_counter()
                 added_ids = [n.id for n in stored]
-                index.add(passages, vectors)
+                index.add(_positions(passages), vectors)
         except BaseException:
             if added_ids:
                 try:
@@ -569,7 +574,7 @@ class Practice:
             self.store.update_note(client.id, note_id, item.date, item.text, redaction.redacted)
             self.store.refresh_commitments(client.id, note_id, extract_commitments(redaction.redacted))
             index.delete_notes([note_id])
-            index.add(passages, vectors)
+            index.add(_positions(passages), vectors)
         log.info("client %s: note %s edited, %d passages", client.id, note_id, len(passages))
         if learned:
             self.reredact(client)
@@ -1001,7 +1006,7 @@ class Practice:
         for i, p in enumerate(passages):
             rows.append(fresh[fresh_at[i]] if i in fresh_at else kept[(p.note_id, p.chunk, p.digest)])
         dims = self.embedder.dimensions if not rows else len(rows[0])
-        index.replace_all(passages, np.asarray(rows, dtype=np.float32).reshape(len(rows), dims))
+        index.replace_all(_positions(passages), np.asarray(rows, dtype=np.float32).reshape(len(rows), dims))
         return len(missing)
 
     def reindex(self, client: Client | None = None) -> dict[str, Reredaction]:

@@ -286,18 +286,28 @@ class PseudonymMap:
         coach's own and are removed from the roster instead."""
         key = fold(key)
         gone = [r for r in self.rows if r.key == key and r.origin in (LEARNED, SEEN)]
-        for row in gone:
+        # A multi-word form takes its parts (and "S. Daily" forms) learned with it along.
+        placeholders = {r.placeholder for r in gone}
+        words = set(key.split())
+        parts = [
+            r for r in self.rows
+            if r.placeholder in placeholders and r.origin in (LEARNED, SEEN) and r not in gone
+            and (r.key in words or (len(r.key.split()) == 2 and r.key.split()[1] in words and len(r.key.split()[0].rstrip(".")) == 1))
+        ]
+        for row in [*gone, *parts]:
             self.rows.remove(row)
             if row in self.new_rows:
                 self.new_rows.remove(row)
             else:
                 self.removed_rows.append(row)
-        if key not in self._ignored:
-            row = MapEntry(IGNORE_TYPE, key, key, "", IGNORED)
-            self.rows.append(row)
-            self.new_rows.append(row)
+        for word in dict.fromkeys([key, *(r.key for r in parts if r.key in words)]):
+            if word not in self._ignored:
+                row = MapEntry(IGNORE_TYPE, word, word, "", IGNORED)
+                self.rows.append(row)
+                self.new_rows.append(row)
+                self._ignored.add(word)
         self._reindex()
-        return gone
+        return [*gone, *parts]
 
     def unignore(self, key: str) -> None:
         for row in [r for r in self.rows if r.key == key and r.origin == IGNORED]:
@@ -323,7 +333,7 @@ class PseudonymMap:
             rows = sorted((r for r in self._by_key.values() if r.origin in (ROSTER, LEARNED)), key=lambda r: len(r.key), reverse=True)
             common = common_words()
             alternatives = [
-                _key_pattern(r.key, plural=len(r.key) >= 3 and r.key not in common and r.key[-1].isalpha() and r.type != "ORG")
+                _key_pattern(r.key, plural=len(r.key) >= 3 and r.key not in common and r.key[-1].isalpha())
                 for r in rows
             ]
             body = "|".join(alternatives) if alternatives else r"(?!x)x"
@@ -482,11 +492,14 @@ class RedactionGate:
         name-shaped and capitalised, no month, weekday or function word, and a known first name or
         surname or else no everyday word ("Spoke", "Mentioned" and "Jan" do not hold up)."""
         word = normalise(word, fold=False)[0]
-        if not _NAME_WORD.fullmatch(word) or not word[:1].isupper():
+        if not _NAME_WORD.fullmatch(word):
             return False
         key = fold(word).rstrip(".")
         if len(key) < 2 or key in CALENDAR_WORDS or key in stop_words():
             return False
+        if not word[:1].isupper():
+            # A lower-case find ("w/ priya") holds up only as a known name that is no everyday word.
+            return bool(self.names) and key in self.names and key not in self.vocabulary
         if key in self.names:
             return not (alone and sentence_start and key in self.vocabulary)
         return key not in self.vocabulary and not (alone and sentence_start)
@@ -499,10 +512,12 @@ class RedactionGate:
         before = text[:start].rstrip()
         sentence_start = not before or before[-1] in ".!?:;\n\"“>-*•"
         if len(words) == 1:
+            if words[0].isupper() and len(words[0]) <= 4:
+                return False  # an acronym ("ERP", "GM", "IST") is no name to carry into later notes
             return self._credible_word(words[0], alone=True, sentence_start=sentence_start)
         stop = stop_words()
-        inner_ok = all(_NAME_WORD.fullmatch(w) and (w[:1].isupper() or fold(w) in stop) for w in words)
-        ends_ok = words[0][:1].isupper() and words[-1][:1].isupper()
+        inner_ok = all(_NAME_WORD.fullmatch(w) and (w[:1].isupper() or fold(w) in stop or self._credible_word(w)) for w in words)
+        ends_ok = all(self._credible_word(w) or w[:1].isupper() for w in (words[0], words[-1]))
         return inner_ok and ends_ok and any(self._credible_word(w) for w in words)
 
     @staticmethod

@@ -39,13 +39,22 @@ STREET_WORDS = (
 )
 STREET_ENDINGS = "strasse|straße|str|gasse|weg|platz|allee|katu|tie|vej|gade|gatan|vägen|gata|veien|straat|laan|utca|út|tér|ulica"
 STREET_PREFIXES = "rue|via|viale|calle|avenida|avda|rua|plaza|piazza|trg|ulica|ul|carrer|strada"
+_US_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|"
+    "RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR"
+)
+_CA_PROVINCES = "AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT"
 _MONTH = r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _DATE = (
     rf"(?:\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[/.-]\d{{1,2}}(?:[/.-]\d{{2,4}})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?"
     rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|(?<=born\s+in\s+)\d{{4}})\b"
 )
-_DATE_CUES = r"born|birthday|b-?day|dob|d\.o\.b|date\s+of\s+birth|appointment|surgery|operation|due\s+date|anniversary|funeral|wedding|court\s+date|hearing"
+_DATE_CUES = (
+    r"born|birthday|b-?day|bday|dob|d\.o\.b|date\s+of\s+birth|appointment|surgery|operation|due\s+date|due|anniversary|funeral|"
+    r"wedding|court\s+date|hearing|turns?|turned|turning|replacement|procedure|scan|biopsy|chemo|treatment|admitted|discharged|"
+    r"induction|mri|ivf|passed\s+away|died|memorial|christening|graduation|mitzvah|transplant|consultant|clinic"
+)
 # Characters of one address segment: no sentence or segment punctuation, and not running into a clause.
 _SEGMENT = r"(?:(?!\s(?i:with|and|but|because|since|when|where|who|for|to|from|so|about|after|before|until)\b)[^,.;!?\n])*"
 
@@ -67,6 +76,24 @@ def _pattern_recognizers():
             context=["zip", "zipcode", "postal", "address", "lives", "moved", "street", "st", "ave", "avenue", "road", "rd"],
         ),
         PatternRecognizer(
+            supported_entity="POSTCODE",
+            name="StateZipRecognizer",
+            # "Dallas, TX 75201": a US state (or Canadian province) abbreviation and its code.
+            patterns=[
+                Pattern("state zip", rf"\b(?:{_US_STATES})\s+\d{{5}}(?:-\d{{4}})?\b", 0.7),
+                Pattern("province postcode", rf"\b(?:{_CA_PROVINCES})\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d\b", 0.7),
+                Pattern("canadian postcode", r"\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\s\d[ABCEGHJ-NPRSTV-Z]\d\b", 0.5),
+            ],
+            global_regex_flags=0,
+        ),
+        PatternRecognizer(
+            supported_entity="POSTCODE",
+            name="CodeBeforeCityRecognizer",
+            # "28009 Madrid", "69002 Lyon", "60-004 Poznań", "1012 AB Amsterdam": a postal code before a town.
+            patterns=[Pattern("code city", r"\b(?:\d{5}|\d{2}-\d{3}|\d{4}\s?[A-Z]{2}|\d{3}\s\d{2})(?=\s+[A-Z][^\W\d_]{2,})", 0.5)],
+            global_regex_flags=0,
+        ),
+        PatternRecognizer(
             supported_entity="STREET_ADDRESS",
             name="StreetAddressRecognizer",
             patterns=[
@@ -77,6 +104,8 @@ def _pattern_recognizers():
                 Pattern("place + postal code line", r"^[ \t]*,?[ \t]*[A-Z][\w'’. -]{2,30}[ \t]+(?!(?:19|20)\d\d\b)\d{4,6}[ \t]*$", 0.5),
                 Pattern("military", r"\b(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{3,5}(?:\s+(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5})?", 0.7),
                 Pattern("unit", r"\b(?i:apt|apartment|suite|ste|unit|flat|floor|fl)\.?\s*#?\s*\d{1,5}[A-Za-z]?\b", 0.5),
+                Pattern("number + prefix street", rf"\b\d{{1,4}}(?:\s?(?i:bis|ter))?,?\s+(?i:{STREET_PREFIXES}|avenue|boulevard|bd|allée|chemin|quai|impasse|place|rua|largo)\b\.?(?:\s+[\w'’-]+){{1,5}}", 0.6),
+                Pattern("floor and door", r"(?<=\d,\s)\d{1,2}\s?[ºª°]\s?[A-Z0-9]?\b", 0.5),
                 Pattern("po box", r"\b(?i:p\.?\s?o\.?\s?box)\s*\d{1,6}\b", 0.7),
             ],
             global_regex_flags=re.MULTILINE,
@@ -108,6 +137,14 @@ def _pattern_recognizers():
                     0.5,
                 ),
                 Pattern("n years old", r"\b\d{1,3}(?=\s*(?:-\s*)?(?:years?|yrs?)\s*(?:-\s*)?old\b|\s*y/?o\b)", 0.7),
+                # An intake line: "Name: Siobhán O'Brien, 47, VP", "Omani, 41, married", "36, ex-Decathlon".
+                Pattern("name, n,", r"(?:(?<=\b[A-Z][\w'.-]*,\s?)|(?<=^[ \t]*))(?:1[0-9]|[2-9]\d)(?=\s?[,;–—]|\s-\s)", 0.6),
+                # A labelled age in several languages: "Age: 44", "Edad: 52", "Alter 38", "Age/DOB: 46".
+                Pattern("age label", r"(?<=\b(?i:age|aged|edad|âge|alter|età|idade|leeftijd|wiek)(?:/dob)?\s*[:=]?\s*)\d{1,3}\b", 0.6),
+                Pattern("now n", r"(?<=\((?:now|aged?)\s)\d{1,2}\b", 0.6),
+                # A child's age in brackets after a name, or "(10 now".
+                Pattern("name (n)", r"(?<=\b[A-Z][\w'-]+,?\s\()\d{1,2}(?=\))|(?<=\()\d{1,2}(?=\s+now\b)", 0.6),
+                Pattern("i'm n and", r"(?<=\b(?i:is|was|i'm|im|am|she's|he's)\s+)\d{2}(?=\s+(?:and|but|with|now|this|next|today)\b)", 0.5),
             ],
         ),
         PatternRecognizer(
@@ -115,7 +152,7 @@ def _pattern_recognizers():
             name="PersonalDateRecognizer",
             # Dates tied to a person (birthdays, appointments); other dates ("next Tuesday", "in March")
             # are coaching content and stay.
-            patterns=[Pattern("date after a personal cue", rf"(?<=\b(?i:{_DATE_CUES})\b[^.;\n\d]{{0,40}}){_DATE}", 0.7)],
+            patterns=[Pattern("date after a personal cue", rf"(?<=\b(?i:{_DATE_CUES})\b[^.;\n]{{0,40}}){_DATE}", 0.7)],
         ),
         PatternRecognizer(
             supported_entity="UK_NINO",
@@ -129,9 +166,14 @@ def _pattern_recognizers():
             patterns=[
                 Pattern(
                     "labelled reference",
-                    r"(?i)\b(?:employee|staff|case|ticket|booking|reference|ref|account|acct|member|policy|claim|badge|patient|record|order|invoice|file)\s*(?:no\.?|number|num|#|id)?\s*[:#]?\s*[A-Z]{0,4}[-/]?\d[\dA-Z-]{3,}\b",
+                    r"(?i)\b(?:employee|staff|case|ticket|booking|reference|ref|account|acct|member|policy|claim|badge|patient|record|order|invoice|file|"
+                    r"receipt|po|cost\s+cent(?:re|er)|licen[cs]e|passport|plate|customer|matter|student|visitor|nhs)"
+                    r"\s*(?:no\.?|number|num|#|id|ref)?\s*(?:for\s+[\w\s]{1,20})?[:#]?\s*(?!(?:19|20)\d\d\b)(?:[A-Z]{1,6}[-/]){0,3}[A-Z]{0,6}\d[\dA-Z-]{2,}\b",
                     0.7,
-                )
+                ),
+                # A code of capital letters and digits, whatever its label: "KM-PO-558120", "NHL-004871",
+                # "RCPT-77120", "V-20931", "KX7729310" (a year after a dash, "FY-2025", is not one).
+                Pattern("letters-digits code", r"\b[A-Z]{1,6}(?:-[A-Z]{1,6}){0,2}-(?!(?:19|20)\d\d\b)\d{4,}\b|\b[A-Z]{1,4}\d{6,}\b", 0.6),
             ],
         ),
         # Presidio's PhoneRecognizer keeps only numbers libphonenumber deems *valid*; a note may hold a
@@ -297,15 +339,170 @@ def _first_name_recognizer(lists: tuple[frozenset[str], frozenset[str], frozense
     return FirstNameRecognizer(supported_entities=["PERSON"], name="FirstNameRecognizer", supported_language="en")
 
 
-def _english_vocabulary() -> frozenset[str]:
-    """Whole words of the embedding model's uncased WordPiece vocabulary (already installed and
-    verified): a stand-in for "is this a common English word"."""
+#: Words before a lower-case first name that say a person follows ("w/ priya", "uncle hai", "re sunil").
+_PERSON_BEFORE = frozenset(
+    "w w/ with ask asked asking told tell telling met meet meeting call called calling ping pinged email emailed text texted "
+    "cc re uncle aunt auntie husband wife partner son daughter brother sister mum mom dad father mother boss manager "
+    "cousin friend colleague ceo cfo coo cto cpo cmo vp md gm chair cancelling cancelled thank thanked intro introduced "
+    "dear hi hey".split()
+)
+#: Words after a lower-case first name that say it was a person ("sunil from legal", "declan noticed").
+_PERSON_AFTER = frozenset(
+    "from noticed said says asked told thinks think wants felt pushed replied emailed called mentioned agreed left joined "
+    "handled sent shared cancelled suggested proposed presented escalates escalated blocked loved hated".split()
+)
+_ROLE_WORDS = frozenset(w.casefold() for w in CONTENT_ALLOW_LIST) | frozenset(
+    "me myself coach team everyone all chair hr ops legal finance sales board".split()
+)
+_LIST_CUE = re.compile(
+    r"(?im)\b(?:present|attendees|attending|attendance|participants|invitees|panel|in\s+the\s+room|with|cc|bcc)\s*(?:\([^)\n]*\)\s*)?[:–—-]\s*([^\n]+)"
+)
+_VENUE = re.compile(
+    r"\b(?i:at|near)\s+(?:the\s+)?([A-Z][^\W\d_][\w'’&-]*(?:[ \t]+(?:[A-Z][\w'’&-]+|de|del|la|le|of|on|the|and|&)){0,5})"
+)
+_EX_ORG = re.compile(r"\b(?i:ex)-([A-Z][\w'’&-]+(?:[ \t]+[A-Z][\w'’&-]+){0,3})|(?<![\w.])@\s+([A-Za-z][\w&-]{2,})")
+_TITLED = re.compile(r"\b(?i:dr|prof|mr|mrs|ms|mx|rev|sir|dame|judge|cllr)\.?\s+((?:[^\W\d_][\w'’-]+)(?:[ \t]+[^\W\d_][\w'’-]+){0,2})")
+_ORG_SUFFIX = re.compile(
+    r"\b((?:[A-Z][\w'’&-]+[ \t]+){1,3}(?:Energy|Pharma|Payments|Law|Logistics|Health|Healthcare|Bank|Capital|Partners|Group|"
+    r"Holdings|Labs|Technologies|Tech|Systems|Solutions|Consulting|Finance|Financial|Insurance|Foods|Motors|Media|Ventures|"
+    r"Foundation|Trust|Council|University|College|School|Hospital|Clinic|Institute|Academy|Circle|Associates|Industries|"
+    r"Robotics|Software|Analytics|Retail|Hotels|Airlines|Studios|Chambers|Inc|Ltd|LLC|LLP|plc|GmbH|AG|SA|BV|Co)\b\.?(?:[ \t]+[A-Z]{2,3}\b)?)"
+)
+_LABELLED_ORG = re.compile(
+    r"(?im)^[ \t]*(?:org|organi[sz]ation|company|employer|firm|school|clinic|empresa|employeur|arbeitgeber)\s*:\s*([^–—(,;\n]+)"
+)
+
+
+def _context_recognizer(lists: tuple[frozenset[str], frozenset[str], frozenset[str]], vocabulary: frozenset[str], ranks: dict[str, int]):
+    """Identifiers found by where they stand rather than by what they are: lower-case first names in
+    shorthand ("w/ priya", "sunil from legal", "VP sales (marcus)"), names in an attendance line
+    ("Present: A, B; C"), venues ("offsite at Coworth Park"), and organisations after "ex-", "@ " or an
+    "Org:" label."""
+    from presidio_analyzer import LocalRecognizer, RecognizerResult
+
+    from reflect.core.redaction.gate import CALENDAR_WORDS, stop_words
+
+    names, word_names, surnames = lists
+    firsts = names | word_names
+    stop = stop_words()
+
+    def is_first(word: str) -> bool:
+        w = word.casefold()
+        return (len(w) >= 3 and w in firsts and w not in stop and w not in CALENDAR_WORDS and w not in _ROLE_WORDS
+                and ranks.get(w, COMMON_RANK) >= COMMON_RANK)
+
+    def rare(word: str) -> bool:
+        """No everyday word: outside the ~6,000 most frequent words of the vocabulary, or not in it."""
+        w = word.casefold()
+        return len(w) >= 3 and w not in stop and w not in CALENDAR_WORDS and w not in _ROLE_WORDS and ranks.get(w, RARE_RANK) >= RARE_RANK
+
+    class ContextRecognizer(LocalRecognizer):
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text, entities, nlp_artifacts=None):
+            results = []
+            words = list(_WORD.finditer(text))
+            for i, m in enumerate(words):
+                word = m.group(0)
+                if not word.islower() or not (is_first(word) or rare(word)):
+                    continue
+                before = text[words[i - 1].start() : m.start()].strip().casefold() if i else ""
+                prev = before.rstrip(":,(").split()[-1] if before.rstrip(":,(").split() else ""
+                nxt = words[i + 1] if i + 1 < len(words) else None
+                after = nxt.group(0).casefold() if nxt and text[m.end() : nxt.start()] in {" ", ", "} else ""
+                in_brackets = text[m.start() - 1 : m.start()] == "(" and ")" in text[m.end() : m.end() + 30]
+                # A known first name needs a cue on either side; any other rare word one before it.
+                cued = prev in _PERSON_BEFORE or in_brackets or (after in _PERSON_AFTER and is_first(word))
+                if word.casefold() in word_names:  # "mark", "grace": only after a clear person cue
+                    cued = prev in _PERSON_BEFORE or in_brackets
+                if not cued:
+                    continue
+                end = m.end()
+                if nxt and text[m.end() : nxt.start()] == " " and nxt.group(0).islower() and nxt.group(0) in surnames and nxt.group(0) not in stop:
+                    end = nxt.end()
+                results.append(self._result("PERSON", m.start(), end, 0.45))
+            for line in _LIST_CUE.finditer(text):
+                offset = line.start(1)
+                for item in re.finditer(r"[^,;/&]+", line.group(1)):
+                    chunk = re.sub(r"\([^)]*\)?", lambda x: " " * len(x.group(0)), item.group(0))
+                    parts = list(re.finditer(r"[^\s]+", chunk))
+                    parts = [p for p in parts if p.group(0).casefold() not in {"and", "+"}]
+                    if not 1 <= len(parts) <= 4:
+                        continue
+                    tokens = [p.group(0).rstrip(".") for p in parts]
+                    if any(not re.fullmatch(r"[^\W\d_][^\W\d_'’.-]*\.?", t + ".") and not re.fullmatch(r"[^\W\d_][\w'’-]*", t) for t in tokens):
+                        continue
+                    if any(t.casefold() in stop or t.casefold() in _ROLE_WORDS for t in tokens):
+                        continue
+                    if not (tokens[0][:1].isupper() or is_first(tokens[0])):
+                        continue
+                    start = offset + item.start() + parts[0].start()
+                    end = offset + item.start() + parts[-1].end()
+                    results.append(self._result("PERSON", start, end, 0.45))
+            for m in _VENUE.finditer(text):
+                phrase = m.group(1).rstrip(".")
+                head = phrase.split()[0].casefold()
+                if head in CALENDAR_WORDS or head in _ROLE_WORDS or head in stop:
+                    continue
+                if " " not in phrase and phrase.casefold() in vocabulary:
+                    continue
+                # The phrase ends at its last capitalised word ("Coworth Park near Ascot" stops at "Park").
+                last = list(re.finditer(r"[A-Z][\w'’&-]*", phrase))[-1]
+                results.append(self._result("LOCATION", m.start(1), m.start(1) + last.end(), 0.45))
+            for m in _EX_ORG.finditer(text):
+                group = 1 if m.group(1) else 2
+                if m.group(group).casefold() in vocabulary and not m.group(group)[:1].isupper():
+                    continue
+                results.append(self._result("ORGANIZATION", m.start(group), m.end(group), 0.45))
+            for m in _TITLED.finditer(text):
+                words = m.group(1).split()
+                keep = [w for w in words if w.casefold() not in stop and w.casefold() not in _ROLE_WORDS]
+                if keep and keep == words[: len(keep)]:
+                    end = m.start(1) + len(" ".join(keep)) if len(keep) == len(words) else m.start(1) + m.group(1).find(keep[-1]) + len(keep[-1])
+                    results.append(self._result("PERSON", m.start(1), end, 0.5))
+            for m in _ORG_SUFFIX.finditer(text):
+                head = m.group(1).split()[0].casefold()
+                if head not in stop and head not in _ROLE_WORDS and head not in CALENDAR_WORDS:
+                    results.append(self._result("ORGANIZATION", m.start(1), m.end(1), 0.5))
+            for m in _LABELLED_ORG.finditer(text):
+                value = m.group(1).rstrip()
+                if value:
+                    results.append(self._result("ORGANIZATION", m.start(1), m.start(1) + len(value), 0.5))
+            return results
+
+        def _result(self, entity: str, start: int, end: int, score: float):
+            return RecognizerResult(
+                entity, start, end, score, analysis_explanation=None,
+                recognition_metadata={
+                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                },
+            )
+
+    return ContextRecognizer(supported_entities=["PERSON", "LOCATION", "ORGANIZATION"], name="ContextRecognizer", supported_language="en")
+
+
+#: Ranks in the WordPiece vocabulary, which lists words roughly by frequency ("the" ~2,000, "said"
+#: ~2,050, "legal" ~3,400, "marcus" ~6,600, "declan" ~16,000): below COMMON_RANK a word is too common
+#: to be taken for a lower-case name, below RARE_RANK it needs to be a known first name.
+COMMON_RANK = 3_100
+RARE_RANK = 6_000
+
+
+def _vocabulary_ranks() -> dict[str, int]:
+    """Whole lower-case words of the embedding model's uncased WordPiece vocabulary (already installed
+    and verified) with their rank: a stand-in for "is this a (common) English word"."""
     import json
 
     from reflect.core.models import verified
 
     vocab = json.loads(verified("tokenizer").read_text(encoding="utf-8"))["model"]["vocab"]
-    return frozenset(w for w in vocab if w.isalpha() and w.islower())
+    return {w: i for w, i in vocab.items() if w.isalpha() and w.islower()}
+
+
+def _english_vocabulary() -> frozenset[str]:
+    return frozenset(_vocabulary_ranks())
 
 
 _SHOUTED = re.compile(r"\b[^\W\d_]{4,}\b")
@@ -373,6 +570,9 @@ class PresidioDetector:
                 self.nlp = {"en": nlp}
 
         ner_config = NerModelConfiguration(
+            # Facilities (a hotel, a hospital, a venue) are places a client can be found: spaCy's FAC
+            # is mapped deliberately, not left to Presidio's "not mapped" warning.
+            model_to_presidio_entity_mapping={**NerModelConfiguration().model_to_presidio_entity_mapping, "FAC": "LOCATION"},
             labels_to_ignore=["CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL", "PERCENT", "PRODUCT",
                               "QUANTITY", "WORK_OF_ART", "DATE", "TIME", "NORP"],
         )
@@ -385,10 +585,16 @@ class PresidioDetector:
         lists = name_lists()
         #: Everyday English words and known first names and surnames: the gate learns a name for later
         #: notes only on evidence that holds up (a known name, or a capitalised word that is no word).
-        self.vocabulary = _english_vocabulary()
+        ranks = _vocabulary_ranks()
+        #: For the gate: everyday words (the ~6,000 most frequent of the vocabulary; "marcus" and
+        #: "declan" are rarer and count as names when the detector finds them).
+        self.vocabulary = frozenset(w for w, rank in ranks.items() if rank < RARE_RANK)
         self.names = lists[0] | lists[1] | lists[2]
+        # Run beside Presidio, not inside it: Presidio keeps one result per span, and spaCy's lower-case
+        # finds (dropped below as unreliable) would otherwise win over this recognizer's cued ones.
+        self.context = _context_recognizer(lists, frozenset(ranks), ranks) if first_name_gazetteer else None
         if first_name_gazetteer:
-            registry.add_recognizer(_first_name_recognizer(lists, self.vocabulary))
+            registry.add_recognizer(_first_name_recognizer(lists, frozenset(ranks)))
         self.analyzer = AnalyzerEngine(
             registry=registry, nlp_engine=engine, supported_languages=["en"], log_decision_process=False
         )
@@ -404,8 +610,11 @@ class PresidioDetector:
             text=restore_case(text), language="en", entities=self.entities, score_threshold=self.threshold,
             allow_list=CONTENT_ALLOW_LIST,
         )
-        return [
+        found = [
             Detection(r.entity_type, r.start, r.end, float(r.score))
             for r in results
             if not _glued_sentence(text, r) and not _lowercase_ner(text, r)
         ]
+        if self.context is not None:
+            found += [Detection(r.entity_type, r.start, r.end, float(r.score)) for r in self.context.analyze(text, None)]
+        return found

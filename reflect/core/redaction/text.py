@@ -48,12 +48,15 @@ def normalise(text: str, *, fold: bool) -> tuple[str, list[int]]:
     """
     if text.isascii():
         # The common case, and ~100x faster: ASCII has no accents and no invisible format characters
-        # (only control characters, which are kept), and lower() is casefold() for ASCII.
-        return (text.lower() if fold else text), list(range(len(text) + 1))
+        # (only control characters, which are kept), and lower() is casefold() for ASCII. Its one
+        # apostrophe look-alike, the backtick, is made plain (same length).
+        plain_text = text.replace("`", "'")
+        return (plain_text.lower() if fold else plain_text), list(range(len(text) + 1))
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
         if ch < "\x80":
+            ch = plain(ch)
             out.append(ch.lower() if fold else ch)
             index.append(i)
             continue
