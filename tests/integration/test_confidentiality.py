@@ -213,3 +213,52 @@ def test_a_forced_error_on_a_canary_note_leaves_its_text_in_no_log_trace_or_file
     listed = subprocess.run([sys.executable, "-m", "reflect", "note", "list", "Maria Gonzalez", "--json"],
                             env=env, capture_output=True, text=True, timeout=60)
     assert listed.returncode == 0 and '"notes": []' in listed.stdout
+
+
+def test_a_retroactive_redaction_leaves_no_old_vector_in_any_index_file(tmp_path) -> None:
+    """After a name joins the roster, the re-embedded passages replace the old ones in a new index
+    directory: the old vectors' bytes are in no file under the data directory (real Chroma). The
+    counter-check first finds them there, so the search could not pass by looking in the wrong place."""
+    import numpy as np
+
+    from reflect.core.embedding import HashEmbedder
+    from reflect.core.llm import FakeLLM
+    from reflect.core.noteinput import NoteInput
+    from reflect.core.practice import Practice
+    from reflect.core.redaction.fake import FakeDetector
+    from tests.conftest import FAST_KDF
+
+    class DenseEmbedder(HashEmbedder):
+        """Dense, text-determined vectors: a search for one vector's bytes cannot hit another's."""
+
+        def embed(self, texts):
+            import hashlib
+
+            rows = [np.random.default_rng(int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little")).normal(size=self.dimensions)
+                    for t in texts]
+            out = np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dimensions)
+            return out / np.linalg.norm(out, axis=1, keepdims=True).clip(1e-9)
+
+    embedder = DenseEmbedder()
+    root = tmp_path / "data"
+    text = "Session one. zephyrine from legal pushed back on the plan again."
+    with Practice.open(root, detector=FakeDetector(), embedder=embedder, llm=FakeLLM(), kdf=FAST_KDF) as p:
+        c = p.add_client("Aisling O'Brien")
+        p.add_notes(c, [NoteInput(date(2026, 1, 5), text, "test")])
+        old = embedder.embed([p.notes(c)[0].redacted])[0]
+        assert "zephyrine" in p.notes(c)[0].redacted
+        p.close_indexes()
+
+        def files_holding(vector: np.ndarray) -> list[Path]:
+            needle = vector.astype(np.float32).tobytes()[16:48]
+            return [f for f in root.rglob("*") if f.is_file() and needle in f.read_bytes()]
+
+        assert files_holding(old), "the counter-check must find the old vector before re-redaction"
+        _, report = p.add_person(c, "Raj Zephyrine", ["zephyrine"])
+        assert report.notes_changed == 1 and report.passages_reembedded == 1
+        new = embedder.embed([p.notes(c)[0].redacted])[0]
+        p.close_indexes()
+        assert files_holding(old) == []
+        assert files_holding(new)
+        assert not any(path.name.endswith((".new", ".old")) for path in (root / "index").iterdir())
+        assert [x.note_id for x in p.search(c, "legal pushed back")] == [p.notes(c)[0].id]

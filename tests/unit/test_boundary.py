@@ -89,7 +89,8 @@ class Spies:
         return [*self.embedder.received, *self.index_log, *self.prompts()]
 
     def leaks(self) -> list[str]:
-        return [w for text in self.everything() for w in leaked(text)]
+        # Names by word, and an e-mail address the detector (not the map) finds.
+        return [w for text in self.everything() for w in [*leaked(text), *re.findall(r"\S+@example\.org", text)]]
 
     def reset(self) -> None:
         self.embedder.received.clear()
@@ -202,6 +203,26 @@ def test_names_in_every_typographic_form_are_caught_when_the_note_is_added(pract
     assert "Jean" not in p.notes(c)[2].redacted and "‑[PERSON" not in p.notes(c)[2].redacted
     everything_a_client_can_trigger(p, c)
     assert spies.leaks() == []
+
+
+def test_identifiers_only_the_detector_finds_never_reach_a_spy(practice, spies) -> None:
+    """An e-mail address is not on the roster: only the gate's detector catches it, so the map-only
+    check at the hand-off cannot stand in for redacting queries, sentences and passages."""
+    p = practice
+    c = p.add_client("Aisling O'Brien")
+    p.add_notes(c, [
+        note("Session one. Agreed: she will send the deck to the board by Friday.", 1),
+        note("Session two. She sent the deck; write to raj.k@example.org about it. It went well.", 2),
+    ])
+    spies.reset()
+    p.search(c, "did she email raj.k@example.org")
+    p.commitments(c)
+    p.prep(c)
+    p.followup(c)
+    assert spies.leaks() == []
+    assert spies.embedder.received
+    # Every vector the index holds was computed from the current redacted text.
+    assert all(ch.ok for ch in p.redaction_scan()), [ch.detail for ch in p.redaction_scan()]
 
 
 def test_commitments_are_extracted_from_redacted_text(practice) -> None:

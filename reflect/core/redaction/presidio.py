@@ -346,6 +346,10 @@ _PERSON_BEFORE = frozenset(
     "cousin friend colleague ceo cfo coo cto cpo cmo vp md gm chair cancelling cancelled thank thanked intro introduced "
     "dear hi hey".split()
 )
+#: The cues strong enough for any rare word after them ("w/ sunil", "uncle hai"), not only a known name.
+_PERSON_BEFORE_STRONG = frozenset(
+    "w w/ uncle aunt auntie husband wife son daughter brother sister mum mom dad cousin dear hi hey".split()
+)
 #: Words after a lower-case first name that say it was a person ("sunil from legal", "declan noticed").
 _PERSON_AFTER = frozenset(
     "from noticed said says asked told thinks think wants felt pushed replied emailed called mentioned agreed left joined "
@@ -413,9 +417,12 @@ def _context_recognizer(lists: tuple[frozenset[str], frozenset[str], frozenset[s
                 after = nxt.group(0).casefold() if nxt and text[m.end() : nxt.start()] in {" ", ", "} else ""
                 in_brackets = text[m.start() - 1 : m.start()] == "(" and ")" in text[m.end() : m.end() + 30]
                 # A known first name needs a cue on either side; any other rare word one before it.
-                cued = prev in _PERSON_BEFORE or in_brackets or (after in _PERSON_AFTER and is_first(word))
-                if word.casefold() in word_names:  # "mark", "grace": only after a clear person cue
-                    cued = prev in _PERSON_BEFORE or in_brackets
+                if is_first(word):
+                    cued = prev in _PERSON_BEFORE or in_brackets or after in _PERSON_AFTER
+                else:
+                    cued = prev in _PERSON_BEFORE_STRONG
+                if word.casefold() in word_names:  # "mark", "olive": only right after a clear person cue
+                    cued = prev in _PERSON_BEFORE_STRONG or (in_brackets and prev in _ROLE_WORDS)
                 if not cued:
                     continue
                 end = m.end()
