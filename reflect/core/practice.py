@@ -367,9 +367,10 @@ class Practice:
         organisation = org or bool(role and role.strip().lower() in {"employer", "organisation", "organization", "company", "org"})
         kind = "ORG" if organisation else "PERSON"
         pmap = self.pseudonym_map(client)
+        extra = self.gate.roster_forms(kind, name)  # an organisation's distinctive first word
         with self.store.transaction():
             person = self.store.add_person(client.id, name, aliases, role, kind)
-            pmap.register(kind, name, aliases)
+            pmap.register(kind, name, [*aliases, *extra])
             self.store.save_map(client.id, pmap)
         log.info("person %s added for client %s", person.id, client.id)
         return person, self.reredact(client)

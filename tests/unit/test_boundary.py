@@ -27,7 +27,7 @@ from reflect.core.redaction.fake import FakeDetector
 from tests.conftest import FAST_KDF
 
 # Name parts of the people planted below, as the leak check compares them (letters only, no accents).
-SECRETS = ("aisling", "obrien", "sunil", "jeanluc", "moreau", "seoyeon", "quillonby", "zephyrine")
+SECRETS = ("aisling", "obrien", "sunil", "jeanluc", "moreau", "seoyeon", "quillonby", "zephyrine", "zorblat")
 
 
 def canonical(text: str) -> str:
@@ -223,6 +223,37 @@ def test_identifiers_only_the_detector_finds_never_reach_a_spy(practice, spies) 
     assert spies.embedder.received
     # Every vector the index holds was computed from the current redacted text.
     assert all(ch.ok for ch in p.redaction_scan()), [ch.detail for ch in p.redaction_scan()]
+
+
+class ZorblatDetector(FakeDetector):
+    """Also finds "Zorblat" wherever it stands. Alone at the start of a sentence it is weak evidence,
+    so the map only *sees* it (never matches it on its own): only the detector's redaction of each text
+    keeps it out, which the map-only check at the hand-off cannot stand in for."""
+
+    def detect(self, text):
+        from reflect.core.redaction.gate import Detection
+
+        return super().detect(text) + [Detection("PERSON", m.start(), m.end()) for m in re.finditer(r"Zorblat", text)]
+
+
+def test_names_the_map_only_saw_never_reach_a_spy(tmp_path, spies) -> None:
+    p = Practice.open(tmp_path / "practice", detector=ZorblatDetector(), embedder=spies.embedder, llm=spies.llm,
+                      index_factory=spies.index_factory, kdf=FAST_KDF)
+    try:
+        c = p.add_client("Aisling O'Brien")
+        p.add_notes(c, [
+            note("Session one. Agreed: she will send the deck to the board by Friday.", 1),
+            note("Session two. Zorblat said the deck went well. She sent the deck on time.", 2),
+        ])
+        assert any(r.origin == "seen" for r in p.pseudonym_map(c).rows)
+        spies.reset()
+        p.search(c, "what did Zorblat say about the deck")
+        p.commitments(c)
+        p.prep(c)
+        assert spies.leaks() == []
+        assert spies.embedder.received
+    finally:
+        p.close()
 
 
 def test_commitments_are_extracted_from_redacted_text(practice) -> None:

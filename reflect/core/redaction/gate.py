@@ -487,6 +487,20 @@ class RedactionGate:
                 spans.append((start, end, label, d.score))
         return spans
 
+    def roster_forms(self, label: str, name: str) -> list[str]:
+        """Forms of a roster entry a coach writes besides the full name: an organisation's first word
+        when it is distinctive ("Quanta" for "Quanta Finance", "Nordhaven" for "Nordhaven Logistics";
+        never "General" for "General Electric")."""
+        words = name.split()
+        if label != "ORG" or len(words) < 2:
+            return []
+        first = words[0]
+        key = fold(first)
+        if (len(key) >= 4 and first[:1].isupper() and _NAME_WORD.fullmatch(normalise(first, fold=False)[0])
+                and key not in stop_words() and key not in CALENDAR_WORDS and key not in self.vocabulary and key not in self.names):
+            return [first]
+        return []
+
     def _credible_word(self, word: str, *, alone: bool = False, sentence_start: bool = False) -> bool:
         """Does one word found by the detector hold up as a name to match in later notes? It must be
         name-shaped and capitalised, no month, weekday or function word, and a known first name or
@@ -591,8 +605,10 @@ class RedactionGate:
         out.append(text[pos:])
         return Redaction(redacted="".join(out), entities=tuple(entities))
 
-    @staticmethod
-    def _join_address_blocks(text: str, merged: list[list]) -> list[list]:
+    _TOWNS_BETWEEN = re.compile(r"[\s,]{1,6}(?:[A-Z][\w'’.-]*(?:[ \t][A-Z][\w'’.-]*){0,2}[\s,]{1,6}){1,3}")
+
+    @classmethod
+    def _join_address_blocks(cls, text: str, merged: list[list]) -> list[list]:
         """An address written over several lines ("12 Elm Road,\nLeeds\nLS1 4AP") becomes one
         [ADDRESS_n]: spans that follow an address with only spaces, commas or line breaks between
         them join it, so no town or postcode is left dangling."""
@@ -603,7 +619,11 @@ class RedactionGate:
                 and out[-1][2] == "ADDRESS"
                 and span[2] in {"ADDRESS", "LOCATION", "POSTCODE", "ORG", "PERSON"}
                 and span[4] != 2  # a known person keeps their own placeholder
-                and re.fullmatch(r"[\s,]{0,6}", text[out[-1][1] : span[0]])
+                and (
+                    re.fullmatch(r"[\s,]{0,6}", text[out[-1][1] : span[0]])
+                    # "27 Oakley Road, Caversham, Reading RG4 7RJ": towns between the street and its code.
+                    or (span[2] in {"POSTCODE", "LOCATION"} and cls._TOWNS_BETWEEN.fullmatch(text[out[-1][1] : span[0]]))
+                )
             ):
                 out[-1][1] = span[1]
                 continue

@@ -138,12 +138,17 @@ def _pattern_recognizers():
                 ),
                 Pattern("n years old", r"\b\d{1,3}(?=\s*(?:-\s*)?(?:years?|yrs?)\s*(?:-\s*)?old\b|\s*y/?o\b)", 0.7),
                 # An intake line: "Name: Siobhán O'Brien, 47, VP", "Omani, 41, married", "36, ex-Decathlon".
-                Pattern("name, n,", r"(?:(?<=\b[A-Z][\w'.-]*,\s?)|(?<=^[ \t]*))(?:1[0-9]|[2-9]\d)(?=\s?[,;–—]|\s-\s)", 0.6),
+                Pattern("name, n,", r"(?:(?<=\b(?-i:[A-Z])[\w'.-]*,\s?)|(?<=^[ \t]*))(?:1[0-9]|[2-9]\d)(?=\s?[,;–—]|\s-\s)", 0.6),
                 # A labelled age in several languages: "Age: 44", "Edad: 52", "Alter 38", "Age/DOB: 46".
-                Pattern("age label", r"(?<=\b(?i:age|aged|edad|âge|alter|età|idade|leeftijd|wiek)(?:/dob)?\s*[:=]?\s*)\d{1,3}\b", 0.6),
+                Pattern(
+                    "age label",
+                    r"(?:(?<=(?:^|[,;|(])[ \t]*(?i:age|edad|âge|alter|età|idade|leeftijd|wiek)(?:/dob)?[ \t]*:?[ \t]*)"
+                    r"|(?<=\b(?i:age|edad|âge|alter|età|idade|leeftijd|wiek)(?:/dob)?[ \t]*:[ \t]*))\d{1,3}\b(?![-\s]*(?i:months?|weeks?|days?|hours?))",
+                    0.6,
+                ),
                 Pattern("now n", r"(?<=\((?:now|aged?)\s)\d{1,2}\b", 0.6),
                 # A child's age in brackets after a name, or "(10 now".
-                Pattern("name (n)", r"(?<=\b[A-Z][\w'-]+,?\s\()\d{1,2}(?=\))|(?<=\()\d{1,2}(?=\s+now\b)", 0.6),
+                Pattern("name (n)", r"(?<=\b(?-i:[A-Z])[\w'-]+,?\s\()\d{1,2}(?=\))|(?<=\()\d{1,2}(?=\s+now\b)", 0.6),
                 Pattern("i'm n and", r"(?<=\b(?i:is|was|i'm|im|am|she's|he's)\s+)\d{2}(?=\s+(?:and|but|with|now|this|next|today)\b)", 0.5),
             ],
         ),
@@ -167,7 +172,7 @@ def _pattern_recognizers():
                 Pattern(
                     "labelled reference",
                     r"(?i)\b(?:employee|staff|case|ticket|booking|reference|ref|account|acct|member|policy|claim|badge|patient|record|order|invoice|file|"
-                    r"receipt|po|cost\s+cent(?:re|er)|licen[cs]e|passport|plate|customer|matter|student|visitor|nhs)"
+                    r"receipt|po|cost\s+cent(?:re|er)|licen[cs]e|passport|plate|customer|matter|student|visitor|nhs|reg)"
                     r"\s*(?:no\.?|number|num|#|id|ref)?\s*(?:for\s+[\w\s]{1,20})?[:#]?\s*(?!(?:19|20)\d\d\b)(?:[A-Z]{1,6}[-/]){0,3}[A-Z]{0,6}\d[\dA-Z-]{2,}\b",
                     0.7,
                 ),
@@ -353,7 +358,15 @@ _PERSON_BEFORE_STRONG = frozenset(
 #: Words after a lower-case first name that say it was a person ("sunil from legal", "declan noticed").
 _PERSON_AFTER = frozenset(
     "from noticed said says asked told thinks think wants felt pushed replied emailed called mentioned agreed left joined "
-    "handled sent shared cancelled suggested proposed presented escalates escalated blocked loved hated".split()
+    "handled sent shared cancelled suggested proposed presented escalates escalated blocked loved hated opened cares "
+    "joked admitted offered missed struggled struggling disagreed decided promised complained praised criticised "
+    "criticized volunteered declined refused accepted resigned quit started finished confirmed reached needs seems "
+    "is was has had".split()
+)
+#: Departments after "x from ...": "sunil from legal" names a colleague whatever the word "sunil" is.
+_DEPARTMENTS = frozenset(
+    "legal finance hr ops operations sales marketing it procurement product eng engineering compliance risk audit "
+    "security design data research support comms communications strategy tax treasury facilities payroll".split()
 )
 _ROLE_WORDS = frozenset(w.casefold() for w in CONTENT_ALLOW_LIST) | frozenset(
     "me myself coach team everyone all chair hr ops legal finance sales board".split()
@@ -364,6 +377,9 @@ _LIST_CUE = re.compile(
 _VENUE = re.compile(
     r"\b(?i:at|near)\s+(?:the\s+)?([A-Z][^\W\d_][\w'’&-]*(?:[ \t]+(?:[A-Z][\w'’&-]+|de|del|la|le|of|on|the|and|&)){0,5})"
 )
+#: A capitalised word that is no everyday word after a preposition of place, or alone in brackets:
+#: "a trip to Tofino", "near Ascot", "(Brno)".
+_PLACE = re.compile(r"(?:\b(?:in|to|near|from|around|outside|via)[ \t]+|\()([A-Z][^\W\d_][\w'’-]+(?:[ \t][A-Z][^\W\d_][\w'’-]+)?)(?=\)|[\s,.;:!?–—]|$)")
 _EX_ORG = re.compile(r"\b(?i:ex)-([A-Z][\w'’&-]+(?:[ \t]+[A-Z][\w'’&-]+){0,3})|(?<![\w.])@\s+([A-Za-z][\w&-]{2,})")
 _TITLED = re.compile(r"\b(?i:dr|prof|mr|mrs|ms|mx|rev|sir|dame|judge|cllr)\.?\s+((?:[^\W\d_][\w'’-]+)(?:[ \t]+[^\W\d_][\w'’-]+){0,2})")
 _ORG_SUFFIX = re.compile(
@@ -409,20 +425,41 @@ def _context_recognizer(lists: tuple[frozenset[str], frozenset[str], frozenset[s
             words = list(_WORD.finditer(text))
             for i, m in enumerate(words):
                 word = m.group(0)
-                if not word.islower() or not (is_first(word) or rare(word)):
+                if not word.islower():
                     continue
                 before = text[words[i - 1].start() : m.start()].strip().casefold() if i else ""
                 prev = before.rstrip(":,(").split()[-1] if before.rstrip(":,(").split() else ""
                 nxt = words[i + 1] if i + 1 < len(words) else None
                 after = nxt.group(0).casefold() if nxt and text[m.end() : nxt.start()] in {" ", ", "} else ""
                 in_brackets = text[m.start() - 1 : m.start()] == "(" and ")" in text[m.end() : m.end() + 30]
+                known = word in firsts and word not in stop and len(word) >= 3
+                if in_brackets and prev in _ROLE_WORDS and known:
+                    # "CEO (mark davies)", "VP sales (marcus)": a name in brackets after a role.
+                    pass
+                elif not (is_first(word) or rare(word)):
+                    continue
+                unknown_word = word not in ranks and word not in stop and len(word) >= 3
+                head = text[: m.start()].rstrip(" \t-–—•*>0123456789.)")
+                line_start = not head or head.endswith("\n") or prev in {"–", "—", "-", ":", ";"}
+                if unknown_word and (
+                    (after == "from" and nxt is not None and i + 2 < len(words) and words[i + 2].group(0).casefold() in _DEPARTMENTS)
+                    or (after in _PERSON_AFTER and (line_start or prev in {"and", "re"}))
+                    or (text[m.end() : m.end() + 2] == " (" and line_start)
+                ):
+                    # A word that is no English word at all, standing where a colleague does: "sunil
+                    # from legal", "- sunil is an ally", "khalid (head of upstream)".
+                    results.append(self._result("PERSON", m.start(), m.end(), 0.45))
+                    continue
                 # A known first name needs a cue on either side; any other rare word one before it.
                 if is_first(word):
-                    cued = prev in _PERSON_BEFORE or in_brackets or after in _PERSON_AFTER
+                    cued = prev in _PERSON_BEFORE or in_brackets or (after in _PERSON_AFTER and after not in {"is", "was", "has", "had"})
+                    cued = cued or (after in _PERSON_AFTER and line_start) or (text[m.end() : m.end() + 2] == " (" and line_start)
                 else:
                     cued = prev in _PERSON_BEFORE_STRONG
                 if word.casefold() in word_names:  # "mark", "olive": only right after a clear person cue
-                    cued = prev in _PERSON_BEFORE_STRONG or (in_brackets and prev in _ROLE_WORDS)
+                    cued = prev in _PERSON_BEFORE_STRONG
+                if in_brackets and prev in _ROLE_WORDS and known:
+                    cued = True
                 if not cued:
                     continue
                 end = m.end()
@@ -457,6 +494,14 @@ def _context_recognizer(lists: tuple[frozenset[str], frozenset[str], frozenset[s
                 # The phrase ends at its last capitalised word ("Coworth Park near Ascot" stops at "Park").
                 last = list(re.finditer(r"[A-Z][\w'’&-]*", phrase))[-1]
                 results.append(self._result("LOCATION", m.start(1), m.start(1) + last.end(), 0.45))
+            for m in _PLACE.finditer(text):
+                place = m.group(1)
+                head = place.split()[0]
+                if head.casefold() in CALENDAR_WORDS or head.casefold() in _ROLE_WORDS or head in CONTENT_ALLOW_LIST:
+                    continue
+                if ranks.get(head.casefold(), RARE_RANK) < RARE_RANK or head.casefold() in firsts:
+                    continue  # an everyday word ("to Reading" stays) or a first name (the NER's and gazetteer's)
+                results.append(self._result("LOCATION", m.start(1), m.end(1), 0.4))
             for m in _EX_ORG.finditer(text):
                 group = 1 if m.group(1) else 2
                 if m.group(group).casefold() in vocabulary and not m.group(group)[:1].isupper():
