@@ -481,13 +481,13 @@ def _escape(text: str) -> str:
 
 
 def _roster_rows(practice, client: Client) -> list[tuple[str, str, str, str]]:
-    from reflect.core.redaction.text import fold
-
-    pmap = practice.pseudonym_map(client)
-    rows = [(client.name, ", ".join(client.aliases), "client", "[CLIENT]")]
-    for p in practice.people(client):
-        hit = pmap.lookup(fold(p.name))
-        rows.append((p.name, ", ".join(p.aliases), p.role or "", hit[1] if hit else "?"))
+    """Every entry of the client's map — the roster and the names learned from notes — with where it
+    came from and the placeholder it becomes (the same rows as ``reflect person list``)."""
+    origin = {"roster": "roster", "learned": "learned from notes", "seen": "seen once", "not a name": "not a name"}
+    rows = []
+    for e in practice.roster_entries(client):
+        source = origin.get(e["origin"], e["origin"]) + (f" ({e['role']})" if e["role"] else "")
+        rows.append((e["forms"][0], ", ".join(e["forms"][1:4]) + ("…" if len(e["forms"]) > 4 else ""), source, e["placeholder"] or "-"))
     return rows
 
 

@@ -229,3 +229,25 @@ async def test_a_crash_prints_the_error_type_not_a_traceback_with_note_text(fake
     report = captured.out + captured.err
     assert "RuntimeError" in report and "REFLECT_DEBUG" in report
     assert "Quorvex" not in report and "Maria" not in report and "Tom" not in report
+
+
+async def test_roster_view_shows_learned_names_with_their_origin_and_markup_stays_text(fake_practice) -> None:
+    """The roster dialog lists the roster and what the map learned from notes (issue: learned names
+    must be visible to the coach), and a name with brackets shows verbatim."""
+    from textual.widgets import DataTable
+
+    p = fake_practice
+    c = p.add_client("Maria Gonzalez")
+    p.add_person(c, "Tom [x] Becker", role="boss")
+    p.add_notes(c, [NoteInput(date(2026, 1, 1), "Maria met Raj Patel about the budget.", "t")])
+    app = ReflectApp(p)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("o")
+        await pilot.pause()
+        table = app.screen.query_one("#people", DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        by_name = {r[0]: r for r in rows}
+        assert by_name["Maria Gonzalez"][2] == "roster" and by_name["Maria Gonzalez"][3] == "[CLIENT]"
+        assert by_name["Tom [x] Becker"][2] == "roster (boss)"
+        assert by_name["Raj Patel"][2] == "learned from notes" and by_name["Raj Patel"][3] == "[PERSON_2]"

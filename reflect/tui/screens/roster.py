@@ -1,8 +1,10 @@
-"""The roster editor: the people around a client and the placeholder each becomes; add someone.
+"""The roster editor: everything redacted for a client — the people around them and the names learned
+from notes — with where each came from and the placeholder it becomes; add someone.
 Returns (name, aliases, role) for a new person, or None."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -22,9 +24,9 @@ class RosterScreen(ModalScreen[tuple[str, list[str], str | None] | None]):
         with Vertical(classes="dialog wide"):
             yield Label(f"Roster of {self.client_name}: always redacted, in every form", classes="heading")
             table = DataTable(id="people")
-            table.add_columns("name", "aliases", "role", "placeholder")
+            table.add_columns("name", "other forms", "from", "placeholder")
             for row in self.rows:
-                table.add_row(*row)
+                table.add_row(*(Text(cell) for cell in row))  # names are data, never markup
             yield table
             yield Input(placeholder="Name of someone around the client", id="name")
             yield Input(placeholder="Aliases, comma-separated (optional)", id="aliases")
