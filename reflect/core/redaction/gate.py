@@ -374,6 +374,7 @@ class RedactionGate:
         # used to decide which names are learned for later notes. A detector without them (a fake)
         # learns every capitalised, name-shaped word.
         self.vocabulary: frozenset[str] = getattr(detector, "vocabulary", frozenset())
+        self.common: frozenset[str] = getattr(detector, "common", self.vocabulary)
         self.names: frozenset[str] = getattr(detector, "names", frozenset())
 
     def redact(self, text: str, pmap: PseudonymMap) -> Redaction:
@@ -458,7 +459,7 @@ class RedactionGate:
         def joins(word: str) -> bool:
             if word[:1].isupper():
                 return True
-            return not capitalised_only and bool(self.vocabulary) and fold(word) not in self.vocabulary
+            return not capitalised_only and bool(self.vocabulary) and fold(word) not in self.common
 
         after = _AFTER_HYPHEN.match(text, end)
         if after and joins(after.group(1)):
@@ -513,7 +514,7 @@ class RedactionGate:
             return False
         if not word[:1].isupper():
             # A lower-case find ("w/ priya") holds up only as a known name that is no everyday word.
-            return bool(self.names) and key in self.names and key not in self.vocabulary
+            return bool(self.names) and key in self.names and key not in self.common
         if key in self.names:
             return not (alone and sentence_start and key in self.vocabulary)
         return key not in self.vocabulary and not (alone and sentence_start)

@@ -499,8 +499,8 @@ def _context_recognizer(lists: tuple[frozenset[str], frozenset[str], frozenset[s
                 head = place.split()[0]
                 if head.casefold() in CALENDAR_WORDS or head.casefold() in _ROLE_WORDS or head in CONTENT_ALLOW_LIST:
                     continue
-                if ranks.get(head.casefold(), RARE_RANK) < RARE_RANK or head.casefold() in firsts:
-                    continue  # an everyday word ("to Reading" stays) or a first name (the NER's and gazetteer's)
+                if head.casefold() in ranks or head.casefold() in firsts:
+                    continue  # an English word ("to Reading", "(Confidence") or a first name (the NER's and gazetteer's)
                 results.append(self._result("LOCATION", m.start(1), m.end(1), 0.4))
             for m in _EX_ORG.finditer(text):
                 group = 1 if m.group(1) else 2
@@ -638,9 +638,10 @@ class PresidioDetector:
         #: Everyday English words and known first names and surnames: the gate learns a name for later
         #: notes only on evidence that holds up (a known name, or a capitalised word that is no word).
         ranks = _vocabulary_ranks()
-        #: For the gate: everyday words (the ~6,000 most frequent of the vocabulary; "marcus" and
-        #: "declan" are rarer and count as names when the detector finds them).
-        self.vocabulary = frozenset(w for w, rank in ranks.items() if rank < RARE_RANK)
+        #: For the gate: English words (the vocabulary) and the everyday ones among them (the ~6,000
+        #: first: "marcus" and "declan" come later, so a lower-case find of them can be learned).
+        self.vocabulary = frozenset(ranks)
+        self.common = frozenset(w for w, rank in ranks.items() if rank < RARE_RANK)
         self.names = lists[0] | lists[1] | lists[2]
         # Run beside Presidio, not inside it: Presidio keeps one result per span, and spaCy's lower-case
         # finds (dropped below as unreliable) would otherwise win over this recognizer's cued ones.
