@@ -105,6 +105,11 @@ CALENDAR_WORDS = frozenset(
     "wed thu thur thurs fri sat sun christmas easter".split()
 )
 
+#: Endings of English words the vocabulary lacks in that form ("juggling", "reframed").
+_ENGLISH_SHAPE = re.compile(r"(?:ing|ed|ly|tion|sion|ness|ment|able|ible|ful|less|ies|ers|est|ise|ize|ised|ized)$")
+#: Coaching shorthand that is no name.
+SHORTHAND = frozenset("bday mtg mtgs sess convo ck pls thx tmrw yday wk wks mins hrs asap fyi eod eow ooo wfh".split())
+
 #: Where a map entry came from.
 ROSTER, LEARNED, SEEN, IGNORED = "roster", "learned", "seen", "ignored"
 IGNORE_TYPE = "IGNORE"
@@ -498,7 +503,7 @@ class RedactionGate:
         first = words[0]
         key = fold(first)
         if (len(key) >= 4 and first[:1].isupper() and _NAME_WORD.fullmatch(normalise(first, fold=False)[0])
-                and key not in stop_words() and key not in CALENDAR_WORDS and key not in self.vocabulary and key not in self.names):
+                and key not in stop_words() and key not in CALENDAR_WORDS and key not in self.common and key not in self.names):
             return [first]
         return []
 
@@ -513,8 +518,10 @@ class RedactionGate:
         if len(key) < 2 or key in CALENDAR_WORDS or key in stop_words():
             return False
         if not word[:1].isupper():
-            # A lower-case find ("w/ priya") holds up only as a known name that is no everyday word.
-            return bool(self.names) and key in self.names and key not in self.common
+            # A lower-case find ("w/ priya", "sunil from legal") holds up as a known name that is no
+            # everyday word, or as a word no English vocabulary has.
+            return bool(self.names) and ((key in self.names and key not in self.common) or (
+                len(key) >= 4 and key not in self.vocabulary and not _ENGLISH_SHAPE.search(key) and key not in SHORTHAND))
         if key in self.names:
             return not (alone and sentence_start and key in self.vocabulary)
         return key not in self.vocabulary and not (alone and sentence_start)

@@ -353,7 +353,7 @@ _PERSON_BEFORE = frozenset(
 )
 #: The cues strong enough for any rare word after them ("w/ sunil", "uncle hai"), not only a known name.
 _PERSON_BEFORE_STRONG = frozenset(
-    "w w/ uncle aunt auntie husband wife son daughter brother sister mum mom dad cousin dear hi hey".split()
+    "w w/ re cc uncle aunt auntie husband wife son daughter brother sister mum mom dad cousin dear hi hey".split()
 )
 #: Words after a lower-case first name that say it was a person ("sunil from legal", "declan noticed").
 _PERSON_AFTER = frozenset(
@@ -400,7 +400,7 @@ def _context_recognizer(lists: tuple[frozenset[str], frozenset[str], frozenset[s
     "Org:" label."""
     from presidio_analyzer import LocalRecognizer, RecognizerResult
 
-    from reflect.core.redaction.gate import CALENDAR_WORDS, stop_words
+    from reflect.core.redaction.gate import _ENGLISH_SHAPE, CALENDAR_WORDS, SHORTHAND, stop_words
 
     names, word_names, surnames = lists
     firsts = names | word_names
@@ -414,7 +414,8 @@ def _context_recognizer(lists: tuple[frozenset[str], frozenset[str], frozenset[s
     def rare(word: str) -> bool:
         """No everyday word: outside the ~6,000 most frequent words of the vocabulary, or not in it."""
         w = word.casefold()
-        return len(w) >= 3 and w not in stop and w not in CALENDAR_WORDS and w not in _ROLE_WORDS and ranks.get(w, RARE_RANK) >= RARE_RANK
+        return (len(w) >= 3 and w not in stop and w not in CALENDAR_WORDS and w not in _ROLE_WORDS and w not in SHORTHAND
+                and ranks.get(w, RARE_RANK) >= RARE_RANK and not (w not in ranks and _ENGLISH_SHAPE.search(w)))
 
     class ContextRecognizer(LocalRecognizer):
         def load(self) -> None:
@@ -430,7 +431,7 @@ def _context_recognizer(lists: tuple[frozenset[str], frozenset[str], frozenset[s
                 before = text[words[i - 1].start() : m.start()].strip().casefold() if i else ""
                 prev = before.rstrip(":,(").split()[-1] if before.rstrip(":,(").split() else ""
                 nxt = words[i + 1] if i + 1 < len(words) else None
-                after = nxt.group(0).casefold() if nxt and text[m.end() : nxt.start()] in {" ", ", "} else ""
+                after = nxt.group(0).casefold() if nxt and text[m.end() : nxt.start()] in {" ", ", ", ' "', " “"} else ""
                 in_brackets = text[m.start() - 1 : m.start()] == "(" and ")" in text[m.end() : m.end() + 30]
                 known = word in firsts and word not in stop and len(word) >= 3
                 if in_brackets and prev in _ROLE_WORDS and known:
@@ -438,7 +439,8 @@ def _context_recognizer(lists: tuple[frozenset[str], frozenset[str], frozenset[s
                     pass
                 elif not (is_first(word) or rare(word)):
                     continue
-                unknown_word = word not in ranks and word not in stop and len(word) >= 3
+                unknown_word = (word not in ranks and word not in stop and len(word) >= 3
+                                and not _ENGLISH_SHAPE.search(word) and word not in SHORTHAND)
                 head = text[: m.start()].rstrip(" \t-–—•*>0123456789.)")
                 line_start = not head or head.endswith("\n") or prev in {"–", "—", "-", ":", ";"}
                 if unknown_word and (
