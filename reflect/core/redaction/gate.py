@@ -449,7 +449,9 @@ class RedactionGate:
             # "will" the verb, not "Will" the person. A name the coach put on the roster ("Mark") is
             # matched in every case unless it is a function word; a learned one only when capitalised.
             ambiguous = key in stop if hit.origin == ROSTER else key in common
-            if " " not in key and ambiguous and not text[start : start + 1].isupper():
+            # ...except as the heading of a note about them: "will – sess 2", "mark: check-in".
+            heading = hit.origin == ROSTER and not text[:start].strip() and re.match(r"[ \t]*[-–—:]", text[end:])
+            if " " not in key and ambiguous and not text[start : start + 1].isupper() and not heading:
                 continue
             if hit.type == "PERSON":
                 start, end = self._whole_hyphenated(text, start, end, capitalised_only=True)

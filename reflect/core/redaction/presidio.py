@@ -443,8 +443,15 @@ def _context_recognizer(lists: tuple[frozenset[str], frozenset[str], frozenset[s
                                 and not _ENGLISH_SHAPE.search(word) and word not in SHORTHAND)
                 head = text[: m.start()].rstrip(" \t-–—•*>0123456789.)")
                 line_start = not head or head.endswith("\n") or prev in {"–", "—", "-", ":", ";"}
+                third = words[i + 2].group(0) if i + 2 < len(words) else ""
+                if line_start and word in ranks and rare(word) and after in {"convo", "catchup", "1:1", "1-1"}:
+                    # "- bao convo happened": a conversation is had with someone (a rare word in the
+                    # vocabulary; words it lacks, "offsite", "roadmap", are more often topics).
+                    results.append(self._result("PERSON", m.start(), m.end(), 0.45))
+                    continue
                 if unknown_word and (
-                    (after == "from" and nxt is not None and i + 2 < len(words) and words[i + 2].group(0).casefold() in _DEPARTMENTS)
+                    # "sunil from legal", "yemi in FP&A"
+                    (after in {"from", "in"} and (third.casefold() in _DEPARTMENTS or (len(third) >= 2 and third.isupper())))
                     or (after in _PERSON_AFTER and (line_start or prev in {"and", "re"}))
                     or (text[m.end() : m.end() + 2] == " (" and line_start)
                 ):
@@ -459,13 +466,18 @@ def _context_recognizer(lists: tuple[frozenset[str], frozenset[str], frozenset[s
                 else:
                     cued = prev in _PERSON_BEFORE_STRONG
                 if word.casefold() in word_names:  # "mark", "olive": only right after a clear person cue
-                    cued = prev in _PERSON_BEFORE_STRONG
+                    cued = prev in _PERSON_BEFORE_STRONG or (
+                        # "- bill cares about…" at the start of a line, "get bill to check…"
+                        (line_start and after in _PERSON_AFTER and after not in {"is", "was", "has", "had"})
+                        or (prev in {"get", "got", "ask", "asked", "tell", "told", "let"} and after == "to")
+                    )
                 if in_brackets and prev in _ROLE_WORDS and known:
                     cued = True
                 if not cued:
                     continue
                 end = m.end()
-                if nxt and text[m.end() : nxt.start()] == " " and nxt.group(0).islower() and nxt.group(0) in surnames and nxt.group(0) not in stop:
+                if (nxt and text[m.end() : nxt.start()] == " " and nxt.group(0).islower() and nxt.group(0) in surnames
+                        and nxt.group(0) not in stop and nxt.group(0) not in _PERSON_AFTER):
                     end = nxt.end()
                 results.append(self._result("PERSON", m.start(), end, 0.45))
             for line in _LIST_CUE.finditer(text):
@@ -540,7 +552,7 @@ def _context_recognizer(lists: tuple[frozenset[str], frozenset[str], frozenset[s
 #: Ranks in the WordPiece vocabulary, which lists words roughly by frequency ("the" ~2,000, "said"
 #: ~2,050, "legal" ~3,400, "marcus" ~6,600, "declan" ~16,000): below COMMON_RANK a word is too common
 #: to be taken for a lower-case name, below RARE_RANK it needs to be a known first name.
-COMMON_RANK = 3_100
+COMMON_RANK = 3_000
 RARE_RANK = 6_000
 
 
