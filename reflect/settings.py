@@ -81,11 +81,34 @@ class Settings:
             if os.environ.get(env):
                 values[name] = os.environ[env]
         values.update({k: v for k, v in overrides.items() if v is not None})
+        for name, value in values.items():
+            _check_value(name, value, config_file)
         settings = cls()
         try:
             return replace(settings, **values)
         except TypeError as exc:
             raise InputError(f"invalid settings: {exc}") from None
+
+
+#: The type and the smallest value each setting accepts (a mistyped config.toml gets one line naming it).
+_KINDS: dict[str, tuple[type, float | None]] = {
+    "model": (str, None), "model_sha256": (str, None), "spacy_model": (str, None), "prompts_dir": (str, None),
+    "n_ctx": (int, 512), "n_threads": (int, 1), "max_tokens": (int, 1), "generation_timeout_s": (float, 1),
+    "seed": (int, 0), "max_note_chars": (int, 1), "search_k": (int, 1),
+}
+
+
+def _check_value(name: str, value: object, config_file: Path | None) -> None:
+    kind, minimum = _KINDS.get(name, (object, None))
+    where = f"setting {name}" + (f" in {config_file}" if config_file is not None else "")
+    ok = isinstance(value, kind) and not isinstance(value, bool)
+    if kind is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not ok:
+        wanted = {int: "a whole number", float: "a number", str: "a text string"}.get(kind, kind.__name__)
+        raise InputError(f"{where} must be {wanted}, not {value!r}")
+    if minimum is not None and value < minimum:  # type: ignore[operator]
+        raise InputError(f"{where} must be at least {minimum:g}, not {value!r}")
 
 
 ENV_PASSPHRASE = "REFLECT_PASSPHRASE"

@@ -1,14 +1,16 @@
 """Turning files and stdin into notes to add: reading, checking and dating them.
 
 Pure input handling, no models: a note is refused (``InputError``, one line, nothing stored) when the
-file is missing or unreadable, binary, not UTF-8, empty, longer than the limit, or carries an invalid
+file is missing, unreadable or not a regular file (a FIFO, a device), binary, not UTF-8, empty, longer than the limit, or carries an invalid
 date. The date comes from ``--date``, else a ``date:`` front-matter line, else a ``YYYY-MM-DD`` prefix of
 the file name, else (for a single note) today.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -80,20 +82,50 @@ def from_bytes(raw: bytes, source: str, *, max_chars: int, explicit: date | None
     return NoteInput(when, body.strip("\n"), source)
 
 
+def max_bytes(max_chars: int) -> int:
+    """The most bytes a note of ``max_chars`` characters can take in UTF-8 (plus a BOM)."""
+    return 4 * max_chars + 3
+
+
+def read_limited(path: Path, max_chars: int) -> bytes:
+    """A note file's bytes: regular files only (a FIFO or /dev/zero would hang or exhaust memory, so
+    they are refused after a stat, before any read), and never more than the limit allows plus one."""
+    source = str(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{source}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{source} cannot be read: {exc.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{source} is a folder; use 'reflect import CLIENT {source}'")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{source} is not a regular file (a pipe, device or socket): give a note file")
+    limit = max_bytes(max_chars)
+    try:
+        # O_NONBLOCK: should the file be swapped for a FIFO after the stat, opening it cannot hang.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise InputError(f"{source} is not a regular file (a pipe, device or socket): give a note file")
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                raw = handle.read(limit + 1)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise InputError(f"{source} cannot be read: {exc.strerror}") from None
+    if len(raw) > limit:
+        raise InputError(f"{source} is longer than the limit of {max_chars:,} characters (setting max_note_chars)")
+    return raw
+
+
 def read_files(paths: list[Path], *, max_chars: int, explicit: date | None) -> list[NoteInput]:
     """Read and check every file before anything is stored (all or nothing)."""
     single = len(paths) == 1
     notes = []
     for path in paths:
         source = str(path)
-        if not path.exists():
-            raise InputError(f"{source}: no such file")
-        if path.is_dir():
-            raise InputError(f"{source} is a folder; use 'reflect import CLIENT {source}'")
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{source} cannot be read: {exc.strerror}") from None
+        raw = read_limited(path, max_chars)
         m = _NAME_DATE.match(path.name)
         name_date = parse_date(m.group(1), f"the file name {path.name}") if m else None
         notes.append(

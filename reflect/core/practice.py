@@ -51,6 +51,11 @@ LOCK_TIMEOUT_S = 1.5
 QUESTION_COUNT = 5
 
 
+def _storable_id(value: int) -> bool:
+    """An id SQLite can hold (a 20-digit number is simply not found, not an internal error)."""
+    return 0 < value < 2**63
+
+
 def _positions(passages: list[Passage]) -> list[Passage]:
     """What the index is handed: where each passage is and the digest of its text, never the text."""
     return [replace(p, text="", date="") for p in passages]
@@ -323,11 +328,18 @@ class Practice:
 
     # clients and roster --------------------------------------------------------------------------
     def _check_name(self, name: str, what: str) -> str:
+        import unicodedata
+
         name = " ".join(name.split())
         if not name:
             raise InputError(f"{what} name is empty")
-        if len(name) > 200 or any(ord(c) < 32 for c in name):
-            raise InputError(f"{what} name is not a plausible name (too long or has control characters)")
+        if len(name) > 200:
+            raise InputError(f"{what} name is not a plausible name (over 200 characters)")
+        # Control characters, and format characters such as right-to-left overrides (U+202E) that
+        # could make the screen show another name than the one stored.
+        # (The zero-width joiner and non-joiner are kept: Persian and Indic names need them.)
+        if any(unicodedata.category(c) in {"Cc", "Cf", "Co", "Cs"} and c not in "\u200c\u200d" for c in name):
+            raise InputError(f"{what} name has control or text-direction characters; type it plainly")
         return name
 
     def add_client(self, name: str, aliases: list[str] | tuple[str, ...] = ()) -> Client:
@@ -591,7 +603,7 @@ class Practice:
         return self.store.notes(client.id)
 
     def note(self, client: Client, note_id: int) -> Note:
-        found = self.store.note(client.id, note_id)
+        found = self.store.note(client.id, note_id) if _storable_id(note_id) else None
         if found is None:
             raise NotFoundError(f"client {client.id} has no note {note_id}; 'reflect note list' shows the notes")
         return found
@@ -682,7 +694,7 @@ class Practice:
         if status not in {None, "open", "done", "dropped"}:
             raise InputError(f"unknown status {status!r}: use open, done or dropped")
         with self.store.transaction():
-            if not self.store.set_commitment_status(client.id, commitment_id, status):
+            if not _storable_id(commitment_id) or not self.store.set_commitment_status(client.id, commitment_id, status):
                 raise NotFoundError(f"client {client.id} has no commitment {commitment_id}; 'reflect commitment list' shows them")
 
     # model calls ---------------------------------------------------------------------------------
