@@ -198,11 +198,13 @@ def test_missing_and_unreadable_files(maria: Path, monkeypatch: pytest.MonkeyPat
     f = maria / "locked.md"
     f.write_text("secret")
 
-    def denied(self):
+    def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    with monkeypatch.context() as patch:
-        patch.setattr(Path, "read_bytes", denied)
+    import reflect.core.noteinput as noteinput
+
+    with monkeypatch.context() as patch:  # (tests run as root here, so chmod 000 would not stop a read)
+        patch.setattr(noteinput.os, "open", denied)
         assert "cannot be read" in fails("note", "add", MARIA, str(f))
     assert note_count() == 1
 
