@@ -198,13 +198,17 @@ def test_missing_and_unreadable_files(maria: Path, monkeypatch: pytest.MonkeyPat
     f = maria / "locked.md"
     f.write_text("secret")
 
-    def denied(*args, **kwargs):
-        raise PermissionError(13, "Permission denied")
+    import os
 
-    import reflect.core.noteinput as noteinput
+    real_open = os.open
+
+    def denied(path, *args, **kwargs):
+        if str(path) == str(f):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
 
     with monkeypatch.context() as patch:  # (tests run as root here, so chmod 000 would not stop a read)
-        patch.setattr(noteinput.os, "open", denied)
+        patch.setattr(os, "open", denied)
         assert "cannot be read" in fails("note", "add", MARIA, str(f))
     assert note_count() == 1
 
