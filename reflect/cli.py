@@ -573,7 +573,8 @@ def questions(client: ClientArg, as_json: JsonOpt = False) -> None:
 @_run
 def prep(
     client: ClientArg,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write the brief as Markdown to this file.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write the brief as Markdown to this file (private, 0600).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --out file if it exists.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """A one-screen brief for the next session: since last time, themes, questions."""
@@ -587,11 +588,9 @@ def prep(
         sys.stderr.write("\n\n")
     markdown = brief_markdown(brief, reid)
     if out is not None:
-        try:
-            out.write_text(markdown, encoding="utf-8")
-            out.chmod(0o600)
-        except OSError as exc:
-            raise InputError(f"cannot write {out}: {exc.strerror}") from None
+        from reflect.core.privatefile import write_private
+
+        write_private(out, markdown.encode("utf-8"), force=force)
     if as_json:
         _print_json({
             "client": c.id,
@@ -850,7 +849,10 @@ def passphrase() -> None:
 
 @app.command("backup")
 @_run
-def backup(path: Annotated[Path, typer.Argument(help="The backup file to write (must not exist yet).")]) -> None:
+def backup(
+    path: Annotated[Path, typer.Argument(help="The backup file to write (must not exist yet, unless --force).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+) -> None:
     """Write an encrypted backup of the whole practice (age format, same passphrase)."""
     from reflect.core import backup as backups
     from reflect.settings import resolve_passphrase
@@ -859,7 +861,7 @@ def backup(path: Annotated[Path, typer.Argument(help="The backup file to write (
     _require_practice(root)
     secret = resolve_passphrase(state.passphrase or _passphrase_prompt(root), new=False)
     with _practice(passphrase=secret) as practice:
-        info = backups.create(practice, path, secret)
+        info = backups.create(practice, path, secret, force=force)
     typer.echo(f"backup of {info.clients} clients and {info.notes} notes written to {info.path} ({info.bytes:,} bytes, encrypted)")
 
 
@@ -914,7 +916,7 @@ def demo(
         _open_tui(demo=True)
         return
     state.data_dir = demo_dir
-    prep(client, out=None, as_json=as_json)
+    prep(client, out=None, force=False, as_json=as_json)
 
 
 def main() -> None:

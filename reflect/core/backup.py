@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from reflect import __version__
+from reflect.core.privatefile import write_private
 from reflect.core.errors import CorruptDataError, InputError, PassphraseError
 from reflect.core.store import MIGRATIONS, Store, now_iso
 from reflect.paths import DataPaths
@@ -57,13 +58,15 @@ def _clean(info: tarfile.TarInfo) -> tarfile.TarInfo:
     return info
 
 
-def create(practice, target: Path, passphrase: str) -> BackupInfo:
+def create(practice, target: Path, passphrase: str, *, force: bool = False) -> BackupInfo:
     """Write an encrypted backup of ``practice`` (opened for writing, so nothing changes meanwhile)."""
     import pyrage
 
     target = target.expanduser()
-    if target.exists():
-        raise InputError(f"{target} already exists; choose a new file name for the backup")
+    if (target.exists() or target.is_symlink()) and not force:
+        raise InputError(f"{target} already exists; choose a new file name for the backup, or add --force to replace it")
+    if target.is_symlink():
+        raise InputError(f"{target} is a symbolic link; reflect does not write through links, give a plain file name")
     if not target.parent.is_dir():
         raise InputError(f"{target.parent} is not a directory")
     store: Store = practice.store
@@ -97,17 +100,7 @@ def create(practice, target: Path, passphrase: str) -> BackupInfo:
     finally:
         staging.unlink(missing_ok=True)
     sealed = pyrage.passphrase.encrypt(buffer.getvalue(), passphrase)
-    partial = target.with_name(f".{target.name}.partial")
-    fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(sealed)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    write_private(target, sealed, force=force)
     log.info("backup written: %d clients, %d notes, %d bytes", len(clients), notes, len(sealed))
     return BackupInfo(target, len(sealed), len(clients), notes, manifest["created"])
 
