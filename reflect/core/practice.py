@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
@@ -49,6 +50,10 @@ log = logging.getLogger(__name__)
 
 LOCK_TIMEOUT_S = 1.5
 QUESTION_COUNT = 5
+
+
+#: Text-direction controls: marks, embeddings, overrides and isolates.
+_BIDI_CONTROLS = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _storable_id(value: int) -> bool:
@@ -241,6 +246,12 @@ class Practice:
         self.store.setup(resolve_passphrase(source, new=True), kdf)
         self.keys_created = True
         log.info("practice keys created%s", "; existing rows sealed" if legacy else "")
+        if legacy:
+            # Indexes written before encryption kept passage text in Chroma's files: rebuild each
+            # from the (now sealed) store into a new directory, so none of that text remains.
+            for c in self.store.clients():
+                self._rebuild_index(c, self.store.notes(c.id), reuse=False)
+            log.info("indexes rebuilt without text for %d client(s)", len(self.store.client_ids()))
 
     def change_passphrase(self, new_passphrase: str, kdf: KdfParams | None = None) -> int:
         """Re-wrap the keys under a new passphrase (no note is re-encrypted); returns keys re-wrapped."""
@@ -330,16 +341,18 @@ class Practice:
     def _check_name(self, name: str, what: str) -> str:
         import unicodedata
 
+        # Control characters and text-direction controls (a right-to-left override, U+202E, makes the
+        # screen show another name than the one stored) are refused; other invisible format characters
+        # a paste brings along (a zero-width space, a soft hyphen) are dropped; the zero-width joiner
+        # and non-joiner stay, Persian and Indic names need them.
+        if any(unicodedata.category(c) in {"Cc", "Co", "Cs"} or c in _BIDI_CONTROLS for c in name.replace("\t", " ")):
+            raise InputError(f"{what} name has control or text-direction characters; type it plainly")
+        name = "".join(c for c in name if unicodedata.category(c) != "Cf" or c in "\u200c\u200d")
         name = " ".join(name.split())
         if not name:
             raise InputError(f"{what} name is empty")
         if len(name) > 200:
             raise InputError(f"{what} name is not a plausible name (over 200 characters)")
-        # Control characters, and format characters such as right-to-left overrides (U+202E) that
-        # could make the screen show another name than the one stored.
-        # (The zero-width joiner and non-joiner are kept: Persian and Indic names need them.)
-        if any(unicodedata.category(c) in {"Cc", "Cf", "Co", "Cs"} and c not in "\u200c\u200d" for c in name):
-            raise InputError(f"{what} name has control or text-direction characters; type it plainly")
         return name
 
     def add_client(self, name: str, aliases: list[str] | tuple[str, ...] = ()) -> Client:
@@ -358,6 +371,8 @@ class Practice:
     def client(self, key: str) -> Client:
         """A client by name (case-insensitive) or short id."""
         found = self.store.client_by_key(key)
+        if found is None and any(c in key for c in "\u200b\u00ad\ufeff\u2060"):
+            found = self.store.client_by_key("".join(c for c in key if c not in "\u200b\u00ad\ufeff\u2060"))
         if found is None:
             raise NotFoundError(f"no client {key!r}; 'reflect client list' shows the clients")
         return found
@@ -567,8 +582,9 @@ class Practice:
         return stored
 
     def edit_note(self, client: Client, note_id: int, item: NoteInput) -> Note:
-        """Replace a note's text (and date): redacted again (fail closed), re-indexed and its commitments
-        re-derived. The store change is all or nothing; should the index update fail half-way,
+        """Replace a note's text (and date): redacted again (fail closed), its commitments re-derived, and
+        the client's index replaced as a whole (the old version's vectors leave no trace, as with
+        ``forget``). The store change is all or nothing; should the index update fail afterwards,
         ``reflect reindex`` rebuilds it from the store. The map keeps what it learned."""
         old = self.note(client, note_id)
         if not item.text.strip():
@@ -579,16 +595,12 @@ class Practice:
         redaction = self.gate.redact(item.text, pmap)
         learned = any(row.origin == LEARNED for row in pmap.new_rows)
         note = Note(old.id, client.id, item.date, item.text, redaction.redacted)
-        passages = self._passages(note)
-        vectors = self.embedder.embed(Outbound(pmap, client.id).texts([p.text for p in passages]))
-        index = self.index(client)
         with self.store.transaction():
             self.store.save_map(client.id, pmap)
             self.store.update_note(client.id, note_id, item.date, item.text, redaction.redacted)
             self.store.refresh_commitments(client.id, note_id, extract_commitments(redaction.redacted))
-            index.delete_notes([note_id])
-            index.add(_positions(passages), vectors)
-        log.info("client %s: note %s edited, %d passages", client.id, note_id, len(passages))
+        embedded = self._rebuild_index(client, self.store.notes(client.id))
+        log.info("client %s: note %s edited, %d passages embedded", client.id, note_id, embedded)
         if learned:
             self.reredact(client)
         return note
@@ -934,8 +946,19 @@ class Practice:
         self._remove_leftovers()
         from reflect.core.index import leftovers
 
+        failed: list[str] = []
         for path in (self.paths.client_index(client.id), *leftovers(self.paths.client_index(client.id))):
-            shutil.rmtree(path, ignore_errors=True)
+            if path.exists():
+                shutil.rmtree(path, onexc=lambda _f, p, _e: failed.append(p)) if sys.version_info >= (3, 12) else \
+                    shutil.rmtree(path, onerror=lambda _f, p, _e: failed.append(p))
+        if failed:
+            from reflect.core.errors import ReflectError
+
+            log.error("client %s: %d file(s) of the index could not be removed", client.id, len(failed))
+            raise ReflectError(
+                f"the client's notes, roster and keys are erased, but {len(failed)} file(s) of their index could not be "
+                f"removed: {', '.join(sorted(failed)[:3])}{' …' if len(failed) > 3 else ''}; remove them by hand"
+            )
         log.info("client %s forgotten", client.id)
 
     def _remove_leftovers(self) -> None:

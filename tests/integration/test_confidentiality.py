@@ -262,3 +262,110 @@ def test_a_retroactive_redaction_leaves_no_old_vector_in_any_index_file(tmp_path
         assert files_holding(new)
         assert not any(path.name.endswith((".new", ".old")) for path in (root / "index").iterdir())
         assert [x.note_id for x in p.search(c, "legal pushed back")] == [p.notes(c)[0].id]
+
+
+def _dense_embedder():
+    import hashlib
+
+    import numpy as np
+
+    from reflect.core.embedding import HashEmbedder
+
+    class DenseEmbedder(HashEmbedder):
+        def embed(self, texts):
+            rows = [np.random.default_rng(int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little")).normal(size=self.dimensions)
+                    for t in texts]
+            out = np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dimensions)
+            return out / np.linalg.norm(out, axis=1, keepdims=True).clip(1e-9)
+
+    return DenseEmbedder()
+
+
+def _files_holding(root: Path, needle: bytes) -> list[Path]:
+    return [f for f in root.rglob("*") if f.is_file() and needle in f.read_bytes()]
+
+
+def test_editing_a_note_leaves_no_vector_of_the_old_version(tmp_path) -> None:
+    """Chroma's delete() keeps vectors in its files (facts.md); an edit replaces the whole index."""
+    from reflect.core.llm import FakeLLM
+    from reflect.core.redaction.fake import FakeDetector
+    from tests.conftest import FAST_KDF
+
+    embedder = _dense_embedder()
+    root = tmp_path / "data"
+    with Practice.open(root, detector=FakeDetector(), embedder=embedder, llm=FakeLLM(), kdf=FAST_KDF) as p:
+        c = p.add_client("Aisling O'Brien")
+        [n] = p.add_notes(c, [NoteInput(date(2026, 1, 5), "Session one. She talked about the Zanzibar merger at length.", "t"),])
+        p.add_notes(c, [NoteInput(date(2026, 1, 12), "Session two. Sleep was better.", "t")])
+        old = embedder.embed([p.note(c, n.id).redacted])[0].tobytes()[16:48]
+        p.close_indexes()
+        assert _files_holding(root, old)
+        p.edit_note(c, n.id, NoteInput(date(2026, 1, 5), "Session one. She talked about delegation.", "t"))
+        p.close_indexes()
+        assert _files_holding(root, old) == []
+        assert p.index(c).count() == 2
+        assert len(p.search(c, "delegation")) == 2  # both notes still found (the vectors here are random)
+
+
+def test_forget_says_what_it_could_not_remove_and_exits_non_zero(tmp_path, monkeypatch) -> None:
+    import shutil as shutil_module
+
+    from reflect.core.errors import ReflectError
+    from reflect.core.llm import FakeLLM
+    from reflect.core.redaction.fake import FakeDetector
+    from tests.conftest import FAST_KDF
+
+    root = tmp_path / "data"
+    with Practice.open(root, detector=FakeDetector(), embedder=_dense_embedder(), llm=FakeLLM(), kdf=FAST_KDF) as p:
+        c = p.add_client("Aisling O'Brien")
+        p.add_notes(c, [NoteInput(date(2026, 1, 5), "Session one.", "t")])
+        p.close_indexes()
+        real = shutil_module.rmtree
+
+        def stubborn(path, *args, **kwargs):
+            handler = kwargs.get("onexc") or kwargs.get("onerror")
+            handler(os.unlink, str(Path(path) / "chroma.sqlite3"), PermissionError(13, "Permission denied"))
+
+        monkeypatch.setattr(shutil_module, "rmtree", stubborn)
+        with pytest.raises(ReflectError) as info:
+            p.forget(c)
+        assert "could not be removed" in str(info.value) and "chroma.sqlite3" in str(info.value)
+        monkeypatch.setattr(shutil_module, "rmtree", real)
+        assert p.store.client_by_key("Aisling O'Brien") is None  # the store part is done
+
+
+def test_sealing_a_practice_made_before_encryption_rebuilds_its_index_without_text(tmp_path) -> None:
+    """Indexes written before encryption kept passage text in Chroma; `init` rebuilds them."""
+    import sqlite3
+
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from reflect.core.llm import FakeLLM
+    from reflect.core.redaction.fake import FakeDetector
+    from reflect.core.store import MIGRATIONS
+    from reflect.paths import DataPaths
+    from tests.conftest import FAST_KDF
+
+    paths = DataPaths(tmp_path / "data")
+    paths.ensure()
+    db = sqlite3.connect(paths.db)
+    for script in MIGRATIONS[:3]:
+        db.executescript(script)
+    db.execute("PRAGMA user_version = 3")
+    db.execute("INSERT INTO clients (id, name, name_key, aliases, created) VALUES ('abcd1234', 'Quillon Marsh', 'quillon marsh', '[]', 'now')")
+    db.execute("INSERT INTO notes (client_id, date, original, redacted, created) VALUES "
+               "('abcd1234', '2026-01-05', 'Quillon felt Zanzibarcanary', '[CLIENT] felt Zanzibarcanary', 'now')")
+    db.commit()
+    db.close()
+    old = chromadb.PersistentClient(path=str(paths.client_index("abcd1234")), settings=ChromaSettings(anonymized_telemetry=False))
+    old.get_or_create_collection("passages", embedding_function=None).upsert(
+        ids=["1:0"], embeddings=[[0.1] * 64], documents=["[CLIENT] felt Zanzibarcanary"], metadatas=[{"note_id": 1, "chunk": 0}])
+    old.clear_system_cache()
+    assert _files_holding(paths.root / "index", b"Zanzibarcanary")
+
+    with Practice.open(paths.root, detector=FakeDetector(), embedder=_dense_embedder(), llm=FakeLLM(), kdf=FAST_KDF) as p:
+        assert p.keys_created
+        c = p.client("Quillon Marsh")
+        assert p.index(c).count() == 1
+    assert _files_holding(paths.root, b"Zanzibarcanary") == []

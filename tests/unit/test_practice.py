@@ -154,7 +154,8 @@ def test_hostile_text_round_trips_through_sealed_storage_or_is_refused_cleanly(f
     """Arbitrary Unicode (control characters, RTL, emoji, zero-width, very long lines) is stored
     sealed and comes back byte for byte, or is refused with an InputError; never a crash."""
     p = fake_practice
-    client = p.store.client_by_key("Ma\u200bria Hostile") or p.add_client("Ma\u200bria Hostile")
+    # (A zero-width space in a client's name is dropped when the name is stored.)
+    client = p.store.client_by_key("Maria Hostile") or p.add_client("Ma\u200bria Hostile")
     try:
         [stored] = p.add_notes(client, [NoteInput(date(2026, 1, 1), text, "hostile")])
     except InputError:
