@@ -89,8 +89,9 @@ def main_callback(
     state.model = model
     state.passphrase = None
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="reflect: %(levelname)s %(name)s: %(message)s")
-    # Presidio logs every recognizer it loads at INFO; keep that out of a coach's terminal.
-    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    # Only reflect speaks on stderr: Presidio logs every recognizer it loads at INFO and warns about
+    # NER labels it does not map; those stay out of a coach's terminal (--verbose shows warnings).
+    logging.getLogger("presidio-analyzer").setLevel(logging.WARNING if verbose else logging.ERROR)
     if ctx.invoked_subcommand is None:
         _run(_open_tui)(demo=False)
 

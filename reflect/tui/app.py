@@ -441,10 +441,20 @@ class ReflectApp(App):
 
         self.push_screen(HelpScreen())
 
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Disabled: a screenshot would put client names and note text in a file outside the data directory."""
+        self.notify("Screenshots are off in reflect: they would write client names to a file outside the practice")
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None, time_format: str | None = None) -> str | None:
+        self.action_screenshot()
+        return None
+
     def get_system_commands(self, screen):
         from textual.app import SystemCommand
 
-        yield from super().get_system_commands(screen)
+        # Textual's own "Screenshot" writes an SVG of the screen (client names, note text) to
+        # ~/Downloads, readable by every user: no command of the app writes outside the data directory.
+        yield from (command for command in super().get_system_commands(screen) if command.title not in _FILE_WRITING_COMMANDS)
         yield SystemCommand("client: add", "Add a client to the practice", self.action_add_client)
         yield SystemCommand("client: forget", "Erase the selected client (asks first)", self.action_forget)
         yield SystemCommand("note: add with redaction preview", "Write a note and see what the model will see", self.action_add_note)
@@ -478,6 +488,9 @@ def _escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+_FILE_WRITING_COMMANDS = {"Screenshot"}
 
 
 def _roster_rows(practice, client: Client) -> list[tuple[str, str, str, str]]:

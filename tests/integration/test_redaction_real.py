@@ -88,3 +88,26 @@ def test_roster_and_learned_names_in_lower_case_shorthand(gate) -> None:
     out = redact(gate, "spoke w/ raj re: budget. maria's boss = RAJ PATEL.", pmap)
     assert "raj" not in out.lower() and "maria" not in out.lower()
     assert out.count("[PERSON_1]") == 2 and "[CLIENT]'s boss" in out
+
+
+def test_only_reflect_speaks_on_stderr_when_a_note_names_a_facility(tmp_path) -> None:
+    """Presidio warned "Entity FAC is not mapped" once per note with a facility: the label is mapped
+    deliberately now, and library warnings stay out of the coach's terminal (they show with --verbose).
+    The real CLI in a subprocess, so logging is set up as a coach gets it."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "REFLECT_HOME": str(tmp_path / "data"), "REFLECT_PASSPHRASE": "correct horse battery staple"}
+    note = tmp_path / "2026-01-05.md"
+    note.write_text("Offsite at the Hilton Garden Inn near Heathrow Terminal 5 with the whole team.", encoding="utf-8")
+
+    def reflect(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "reflect", *args], env=env, capture_output=True, text=True, timeout=300)
+
+    assert reflect("client", "add", "Maria Gonzalez").returncode == 0
+    added = reflect("note", "add", "Maria Gonzalez", str(note))
+    assert added.returncode == 0, added.stderr
+    assert added.stderr == ""
+    shown = reflect("note", "show", "Maria Gonzalez", "1", "--redacted").stdout
+    assert "Hilton" not in shown

@@ -251,3 +251,22 @@ async def test_roster_view_shows_learned_names_with_their_origin_and_markup_stay
         assert by_name["Maria Gonzalez"][2] == "roster" and by_name["Maria Gonzalez"][3] == "[CLIENT]"
         assert by_name["Tom [x] Becker"][2] == "roster (boss)"
         assert by_name["Raj Patel"][2] == "learned from notes" and by_name["Raj Patel"][3] == "[PERSON_2]"
+
+
+async def test_no_palette_command_writes_a_file_outside_the_data_directory(fake_practice, tmp_path, monkeypatch) -> None:
+    """Textual's built-in "Screenshot" wrote an SVG of the screen (names, note text) to ~/Downloads."""
+    home = tmp_path / "home"
+    (home / "Downloads").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    _setup(fake_practice)
+    app = ReflectApp(fake_practice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Screenshot" not in titles and "client: add" in titles
+        app.action_screenshot()
+        app.deliver_screenshot()
+        await pilot.pause(0.3)
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix == ".svg"]
+    assert written == []

@@ -670,7 +670,9 @@ class PresidioDetector:
         self.nlp = nlp
         # Presidio's DEBUG records quote note words (the context enhancer logs its context list):
         # whatever the application's logging setup, they are never created.
-        logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
+        presidio_log = logging.getLogger("presidio-analyzer")
+        if presidio_log.getEffectiveLevel() < logging.WARNING:
+            presidio_log.setLevel(logging.WARNING)
 
     def detect(self, text: str) -> list[Detection]:
         results = self.analyzer.analyze(
