@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -79,6 +80,9 @@ class ChromaIndex:
     def __init__(self, path: Path):
         recover_swap(path)
         self.path = path
+        # The app's worker threads share one index per client; a swap (replace_all) must not run
+        # under another thread's query.
+        self._lock = threading.RLock()
         self._open()
 
     def _open(self) -> None:
@@ -96,61 +100,68 @@ class ChromaIndex:
         )
 
     def add(self, passages: list[Passage], vectors: "np.ndarray") -> None:
-        if not passages:
-            return
-        self.collection.upsert(
-            ids=_ids(passages),
-            embeddings=vectors.tolist(),
-            metadatas=[{"note_id": p.note_id, "chunk": p.chunk, "digest": p.digest} for p in passages],
-        )
+        with self._lock:
+            if not passages:
+                return
+            self.collection.upsert(
+                ids=_ids(passages),
+                embeddings=vectors.tolist(),
+                metadatas=[{"note_id": p.note_id, "chunk": p.chunk, "digest": p.digest} for p in passages],
+            )
 
     def query(self, vector: "np.ndarray", k: int) -> list[Passage]:
-        n = self.count()
-        if n == 0:
-            return []
-        res = self.collection.query(
-            query_embeddings=[vector.tolist()], n_results=min(k, n), include=["metadatas", "distances"]
-        )
-        return [
-            Passage(int(m["note_id"]), "", "", int(m["chunk"]), round(1.0 - float(dist), 4))
-            for m, dist in zip(res["metadatas"][0], res["distances"][0])
-        ]
+        with self._lock:
+            n = self.count()
+            if n == 0:
+                return []
+            res = self.collection.query(
+                query_embeddings=[vector.tolist()], n_results=min(k, n), include=["metadatas", "distances"]
+            )
+            return [
+                Passage(int(m["note_id"]), "", "", int(m["chunk"]), round(1.0 - float(dist), 4))
+                for m, dist in zip(res["metadatas"][0], res["distances"][0])
+            ]
 
     def all(self) -> tuple[list[Passage], "np.ndarray"]:
-        import numpy as np
+        with self._lock:
+            import numpy as np
 
-        res = self.collection.get(include=["metadatas", "embeddings"])
-        passages = [Passage(int(m["note_id"]), "", "", int(m["chunk"]), 0.0, str(m.get("digest", ""))) for m in res["metadatas"]]
-        vectors = np.asarray(res["embeddings"], dtype=np.float32) if passages else np.zeros((0, 0), np.float32)
-        return passages, vectors
+            res = self.collection.get(include=["metadatas", "embeddings"])
+            passages = [Passage(int(m["note_id"]), "", "", int(m["chunk"]), 0.0, str(m.get("digest", ""))) for m in res["metadatas"]]
+            vectors = np.asarray(res["embeddings"], dtype=np.float32) if passages else np.zeros((0, 0), np.float32)
+            return passages, vectors
 
     def delete_notes(self, note_ids: list[int]) -> None:
-        if note_ids:
-            self.collection.delete(where={"note_id": {"$in": list(note_ids)}})
+        with self._lock:
+            if note_ids:
+                self.collection.delete(where={"note_id": {"$in": list(note_ids)}})
 
     def replace_all(self, passages: list[Passage], vectors: "np.ndarray") -> None:
-        fresh, stale = leftovers(self.path)
-        shutil.rmtree(fresh, ignore_errors=True)
-        shutil.rmtree(stale, ignore_errors=True)
-        built = ChromaIndex(fresh)
-        built.add(passages, vectors)
-        built.close()
-        (fresh / ".complete").touch()  # the new index is whole: a crash from here on keeps it
-        self.close()
-        os.replace(self.path, stale)
-        os.replace(fresh, self.path)
-        shutil.rmtree(stale)
-        self._open()
+        with self._lock:
+            fresh, stale = leftovers(self.path)
+            shutil.rmtree(fresh, ignore_errors=True)
+            shutil.rmtree(stale, ignore_errors=True)
+            built = ChromaIndex(fresh)
+            built.add(passages, vectors)
+            built.close()
+            (fresh / ".complete").touch()  # the new index is whole: a crash from here on keeps it
+            self.close()
+            os.replace(self.path, stale)
+            os.replace(fresh, self.path)
+            shutil.rmtree(stale)
+            self._open()
 
     def count(self) -> int:
-        return int(self.collection.count())
+        with self._lock:
+            return int(self.collection.count())
 
     def close(self) -> None:
-        # Release Chroma's cached system for this path so the directory can be deleted or reopened.
-        try:
-            self.client.clear_system_cache()
-        except Exception:  # pragma: no cover - best effort on shutdown
-            pass
+        with self._lock:
+            # Release Chroma's cached system for this path so the directory can be deleted or reopened.
+            try:
+                self.client.clear_system_cache()
+            except Exception:  # pragma: no cover - best effort on shutdown
+                pass
 
 
 class MemoryIndex:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import shutil
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
@@ -153,6 +154,10 @@ class Practice:
         self._llm = llm
         self._index_factory = index_factory
         self._indexes: dict[str, VectorIndex] = {}
+        # The app calls the core from several worker threads: components load once, under this lock,
+        # and the language model (llama.cpp is not thread-safe) answers one request at a time.
+        self._components_lock = threading.RLock()
+        self._model_lock = threading.Lock()
         self._gate: RedactionGate | None = None
         self._theme_vectors: tuple | None = None
         self._bank_vectors: tuple[list, np.ndarray] | None = None
@@ -288,6 +293,12 @@ class Practice:
     # components (lazy) ---------------------------------------------------------------------------
     @property
     def gate(self) -> RedactionGate:
+        if self._gate is not None:
+            return self._gate
+        with self._components_lock:
+            return self._load_gate()
+
+    def _load_gate(self) -> RedactionGate:
         if self._gate is None:
             if self._detector is None:
                 from reflect.core.redaction.presidio import PresidioDetector
@@ -300,6 +311,12 @@ class Practice:
 
     @property
     def embedder(self) -> "Embedder":
+        if self._embedder is not None:
+            return self._embedder
+        with self._components_lock:
+            return self._load_embedder()
+
+    def _load_embedder(self) -> "Embedder":
         if self._embedder is None:
             from reflect.core.embedding import MiniLMEmbedder
 
@@ -310,6 +327,12 @@ class Practice:
 
     @property
     def llm(self) -> "LanguageModel":
+        if self._llm is not None:
+            return self._llm
+        with self._components_lock:
+            return self._load_llm()
+
+    def _load_llm(self) -> "LanguageModel":
         if self._llm is None:
             from reflect.core.llm import LlamaCppModel
             from reflect.core.models import locate, manifest
@@ -328,6 +351,13 @@ class Practice:
     def index(self, client: Client) -> "VectorIndex":
         if self.read_only:
             raise StoreInUseError("this command needs the index, which only the process holding the data directory may open")
+        found = self._indexes.get(client.id)
+        if found is not None:
+            return found
+        with self._components_lock:
+            return self._open_index(client)
+
+    def _open_index(self, client: Client) -> "VectorIndex":
         if client.id not in self._indexes:
             if self._index_factory is not None:
                 self._indexes[client.id] = self._index_factory(self.paths.client_index(client.id))
@@ -718,10 +748,11 @@ class Practice:
         rendered = "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in messages)
         with self.store.transaction():
             self.store.record_prompt(client.id, purpose, rendered)
-        generation = self.llm.generate(
-            messages, schema, max_tokens=self.settings.max_tokens, timeout_s=self.settings.generation_timeout_s,
-            on_text=on_text, cancelled=cancelled,
-        )
+        with self._model_lock:
+            generation = self.llm.generate(
+                messages, schema, max_tokens=self.settings.max_tokens, timeout_s=self.settings.generation_timeout_s,
+                on_text=on_text, cancelled=cancelled,
+            )
         log.info(
             "client %s %s: %d tokens in %.2fs (%s)", client.id, purpose, generation.tokens, generation.seconds, generation.stop
         )

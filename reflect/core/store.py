@@ -7,7 +7,8 @@ what they said is sealed with that client's data key before it is written, and o
 In clear: opaque ids, session dates, row counts, sizes, commitment statuses, prompt times and purposes,
 entity types of map entries. Client names are found through a keyed HMAC, never stored in clear.
 
-It holds no lock itself: ``reflect.core.practice`` takes the single-writer lock before opening it.
+It holds no process lock itself: ``reflect.core.practice`` takes the single-writer lock before opening
+it. Within the process each thread gets its own connection, so threads never share a transaction.
 Nothing here logs note text.
 """
 
@@ -17,6 +18,7 @@ import json
 import os
 import secrets
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
@@ -114,6 +116,9 @@ MIGRATIONS: list[str] = [
 
 PRACTICE = "practice"
 
+#: How long a writer waits for another thread's or process's transaction before giving up.
+BUSY_TIMEOUT_S = 30.0
+
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -134,27 +139,44 @@ class Store:
     def __init__(self, path: Path, *, read_only: bool = False):
         self.path = path
         self.read_only = read_only
-        if read_only:
-            self.db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
-        else:
-            if not path.exists():
-                # Create the file private before SQLite writes anything into it.
-                fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-                os.close(fd)
-            self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        if not read_only:
-            self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.execute("PRAGMA secure_delete=ON")
-        if not read_only:
-            self._migrate()
-        elif self.schema_version != len(MIGRATIONS):
-            self.db.close()
-            raise InputError("this practice's store is from an older reflect; run a writing command (e.g. 'reflect doctor') once")
+        # One SQLite connection per thread: the app's workers and its UI thread each get their own,
+        # so one thread's transaction never takes in another's writes (a shared connection shares
+        # its transaction), and SQLite's own locking serialises the writers (WAL: readers never wait).
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        if not read_only and not path.exists():
+            # Create the file private before SQLite writes anything into it.
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+        self._key_lock = threading.Lock()
         self._master: MasterKey | None = None
         self._practice: SealedKey | None = None
         self._keys: dict[str, SealedKey] = {}
+        if not read_only:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self._migrate()
+        elif self.schema_version != len(MIGRATIONS):
+            self.close()
+            raise InputError("this practice's store is from an older reflect; run a writing command (e.g. 'reflect doctor') once")
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's connection to the store (opened on first use)."""
+        connection = getattr(self._local, "db", None)
+        if connection is None:
+            if self.read_only:
+                connection = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                             check_same_thread=False, timeout=BUSY_TIMEOUT_S)
+            else:
+                connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute("PRAGMA secure_delete=ON")
+            with self._connections_lock:
+                self._connections.append(connection)
+            self._local.db = connection
+        return connection
 
     @staticmethod
     def ready_for_readers(path: Path) -> bool:
@@ -174,7 +196,11 @@ class Store:
     def close(self) -> None:
         self._master = self._practice = None
         self._keys.clear()
-        self.db.close()
+        with self._connections_lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
 
     @property
     def schema_version(self) -> int:
@@ -206,12 +232,16 @@ class Store:
         is open) pins old pages while it reads; each checkpoint waits for it (SQLite's 5 s busy
         timeout), up to ``attempts`` times. Returns False if readers outlasted that (the old pages
         then go at the next checkpoint)."""
-        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self.db.execute("VACUUM")
-        for _ in range(attempts):
-            if not self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]:
-                return True
-        return False
+        self.db.execute("PRAGMA busy_timeout = 5000")
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.db.execute("VACUUM")
+            for _ in range(attempts):
+                if not self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]:
+                    return True
+            return False
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
 
     # keys --------------------------------------------------------------------------------------
     @property
@@ -309,12 +339,15 @@ class Store:
             raise PassphraseError("the practice is locked")
         if client_id is None:
             return self._practice
-        if client_id not in self._keys:
+        key = self._keys.get(client_id)
+        if key is None:
             row = self.db.execute("SELECT data_key FROM clients WHERE id = ?", (client_id,)).fetchone()
             if row is None or row["data_key"] is None:
                 raise PassphraseError(f"client {client_id} has no data key")
-            self._keys[client_id] = self._master.unwrap(client_id, row["data_key"])
-        return self._keys[client_id]
+            key = self._master.unwrap(client_id, row["data_key"])
+            with self._key_lock:
+                self._keys.setdefault(client_id, key)
+        return key
 
     def _new_client_key(self, client_id: str) -> bytes:
         raw = new_key()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 
 from reflect.core.errors import ModelError
 from reflect.core.redaction.gate import Detection
@@ -666,6 +667,7 @@ class PresidioDetector:
             registry=registry, nlp_engine=engine, supported_languages=["en"], log_decision_process=False
         )
         self.entities = [e for e in ENTITIES if e in set(self.analyzer.get_supported_entities("en"))]
+        self._lock = threading.Lock()
         self.threshold = score_threshold
         self.nlp = nlp
         # Presidio's DEBUG records quote note words (the context enhancer logs its context list):
@@ -675,6 +677,10 @@ class PresidioDetector:
             presidio_log.setLevel(logging.WARNING)
 
     def detect(self, text: str) -> list[Detection]:
+        with self._lock:  # one spaCy pipeline, shared by the app's worker threads
+            return self._detect(text)
+
+    def _detect(self, text: str) -> list[Detection]:
         results = self.analyzer.analyze(
             text=restore_case(text), language="en", entities=self.entities, score_threshold=self.threshold,
             allow_list=CONTENT_ALLOW_LIST,
