@@ -163,6 +163,24 @@ def _detached():
     return Practice.detached(root, Settings.load(DataPaths(root).config, model=state.model))
 
 
+def Text(*args, **kwargs):  # noqa: N802 - rich's Text, imported when a command prints (keeps --help fast)
+    from rich.text import Text as RichText
+
+    return RichText(*args, **kwargs)
+
+
+def _markup(text: str):
+    from rich.text import Text as RichText
+
+    return RichText.from_markup(text)
+
+
+def _text_assemble(*parts):
+    from rich.text import Text as RichText
+
+    return RichText.assemble(*parts)
+
+
 def _console():
     from rich.console import Console
 
@@ -214,7 +232,7 @@ def client_list(as_json: JsonOpt = False) -> None:
 
     table = Table("id", "name", "notes", "last session", "roster")
     for r in rows:
-        table.add_row(r.client.id, r.client.name, str(r.notes), r.last_session or "-", str(r.people))
+        table.add_row(r.client.id, Text(r.client.name), str(r.notes), r.last_session or "-", str(r.people))
     _console().print(table)
 
 
@@ -411,7 +429,7 @@ def note_list(client: ClientArg, as_json: JsonOpt = False) -> None:
 
     table = Table("id", "date", "chars", "begins")
     for n in notes:
-        table.add_row(str(n.id), n.date.isoformat(), str(n.chars), " ".join(n.original.split())[:50] + "…")
+        table.add_row(str(n.id), n.date.isoformat(), str(n.chars), Text(" ".join(n.original.split())[:50] + "…"))
     _console().print(table)
 
 
@@ -645,7 +663,7 @@ def commitment_list(
     table = Table("id", "agreed", "commitment", "status", "evidence")
     for x in items:
         ev = "; ".join(f"note {n}: {reid(t)[:60]}…" for n, _d, t in x.evidence[:1])
-        table.add_row(str(x.id), x.date, reid(x.text), x.status + (" (you)" if x.source == "coach" else ""), ev)
+        table.add_row(str(x.id), x.date, Text(reid(x.text)), x.status + (" (you)" if x.source == "coach" else ""), Text(ev))
     _console().print(table)
 
 
@@ -704,9 +722,9 @@ def followup(
 
     sys.stderr.write("\n") if sys.stderr.isatty() else None
     console = _console()
-    console.print(f"[bold]Follow-up for {c.name}, session of {result.note.date.isoformat()}[/bold]\n")
+    console.print(Text(f"Follow-up for {c.name}, session of {result.note.date.isoformat()}\n", style="bold"))
     console.print(question_list(result.questions, reid, result.status))
-    console.print(f"\n[bold]Recap draft[/bold]\n{reid(result.recap)}")
+    console.print(_text_assemble("\n", ("Recap draft", "bold"), "\n", reid(result.recap)))
 
 
 @app.command("audit")
@@ -770,7 +788,7 @@ def doctor(as_json: JsonOpt = False) -> None:
     else:
         for ch in checks:
             mark = {True: "[green]ok  [/green]", False: "[red]FAIL[/red]", None: "[yellow]warn[/yellow]"}[ch.ok]
-            _console().print(f"{mark} {ch.name}: {ch.detail}")
+            _console().print(_markup(mark), Text(f"{ch.name}: {ch.detail}"))
     if failed:
         raise typer.Exit(1)
 

@@ -5,6 +5,7 @@ back here, through the ``reid`` callable the caller passes, and only for the coa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from rich.console import Group
@@ -32,7 +33,7 @@ def redaction_preview(original: str, result: Redaction) -> Group:
         marked.stylize("bold red underline", e.start, e.end)
     table = Table("type", "found", "becomes", title=f"{len(result.entities)} identifiers")
     for e in result.entities:
-        table.add_row(e.type, e.text, e.placeholder)
+        table.add_row(e.type, Text(e.text), e.placeholder)
     return Group(
         Text("Original (identifiers underlined):", style="bold"), marked, Text(""), table, Text(""),
         Text("What the index and the model see:", style="bold"), highlight_placeholders(result.redacted),
@@ -72,7 +73,7 @@ def theme_table(client_name: str, notes: list[Note], themes: list[Theme]) -> Tab
     table.add_column("first → last")
     for t in themes:
         strengths = {s.note_id: st for s, st in zip(t.sessions, t.strengths)}
-        table.add_row(t.label, strip(strengths, notes), TREND_MARK.get(t.trend, t.trend), f"{t.sessions[0].date} → {t.sessions[-1].date}")
+        table.add_row(Text(t.label), strip(strengths, notes), TREND_MARK.get(t.trend, t.trend), f"{t.sessions[0].date} → {t.sessions[-1].date}")
     return table
 
 
@@ -91,10 +92,21 @@ def question_list(questions: list[Question], reid: Reid, status: str) -> Group:
     return Group(*lines)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~!])")
+
+
+def md(text: str) -> str:
+    """Note text, names or model output inside Markdown, shown as written: "- [x] deck sent [sic]"
+    stays that, never a checkbox, a link or emphasis."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
 def brief_markdown(brief: PrepBrief, reid: Reid) -> str:
-    """The prep brief as Markdown, names restored for the coach."""
+    """The prep brief as Markdown, names restored for the coach (every inserted text escaped)."""
+    original_reid = reid
+    reid = lambda text: md(original_reid(text))  # noqa: E731
     c = brief.client
-    out = [f"# Prep brief: {c.name}", ""]
+    out = [f"# Prep brief: {md(c.name)}", ""]
     if brief.last_note:
         out += [f"## Since last session ({brief.last_note.date.isoformat()}, note {brief.last_note.id})", ""]
         out += [f"- {reid(s)}" for s in brief.summary] + [""]
@@ -102,7 +114,7 @@ def brief_markdown(brief: PrepBrief, reid: Reid) -> str:
     if brief.themes:
         for t in brief.themes[:6]:
             sessions = ", ".join(f"{s.date} (note {s.note_id})" for s in t.sessions)
-            out.append(f"- **{t.label}** — {TREND_MARK.get(t.trend, t.trend)}; sessions: {sessions}")
+            out.append(f"- **{md(t.label)}** — {TREND_MARK.get(t.trend, t.trend)}; sessions: {sessions}")
             if t.evidence:
                 ev = t.evidence[0]
                 out.append(f"  - “{reid(ev.text)}” (note {ev.note_id})")
@@ -124,5 +136,5 @@ def brief_markdown(brief: PrepBrief, reid: Reid) -> str:
         out.append(f"{i}. {reid(q.text)} _({'model' if q.source == 'model' else 'question bank'}; {cites})_")
     if brief.questions:
         out += ["", f"**Opening question:** {reid(brief.questions[0].text)}"]
-    out += ["", f"_Model: {brief.model_status}. Everything the model saw was redacted; `reflect audit` shows it._", ""]
+    out += ["", f"_Model: {md(brief.model_status)}. Everything the model saw was redacted; `reflect audit` shows it._", ""]
     return "\n".join(out)

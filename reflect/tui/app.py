@@ -17,6 +17,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Input, Label, ListItem, ListView, Markdown, OptionList, Static, TabbedContent, TabPane
+from rich.text import Text
 from textual.worker import get_current_worker
 
 from reflect.core.domain import Client
@@ -26,18 +27,18 @@ from reflect.tui.messages import CommitmentsCounted, PrepFinished, PrepStreamed,
 
 class ClientItem(ListItem):
     def __init__(self, client: Client, detail: str):
-        self.label = Label(f"{client.name}\n[dim]{detail}[/dim]")
+        self.label = Label(Text.assemble(client.name, "\n", (detail, "dim")))  # names are data, never markup
         super().__init__(self.label)
         self.client = client
         self.detail = detail
 
     def show_open_commitments(self, count: int) -> None:
-        self.label.update(f"{self.client.name}\n[dim]{self.detail} · {count} open[/dim]")
+        self.label.update(Text.assemble(self.client.name, "\n", (f"{self.detail} · {count} open", "dim")))
 
 
 class NoteItem(ListItem):
     def __init__(self, note_id: int, label: str):
-        super().__init__(Label(label))
+        super().__init__(Label(Text(label)))
         self.note_id = note_id
 
 
@@ -178,7 +179,7 @@ class ReflectApp(App):
             text.update(highlight_placeholders(note.redacted))
         else:
             mode.update("[b]Original, for you only[/b] (r: what the model sees)")
-            text.update(note.original)
+            text.update(Text(note.original))  # a note with "[/]" or "[x]" is shown as written
 
     @work(thread=True, exclusive=True, group="commitments", exit_on_error=False)
     def _count_commitments(self, clients: list[Client]) -> None:
@@ -271,7 +272,7 @@ class ReflectApp(App):
     def prep_streamed(self, message: PrepStreamed) -> None:
         self._stream.append(message.text)
         tail = "".join(self._stream)[-600:]
-        self.query_one("#stream", Static).update(f"[dim]model (sees only redacted text): {tail}[/dim]")
+        self.query_one("#stream", Static).update(Text.assemble(("model (sees only redacted text): ", "dim"), (tail, "dim")))
 
     @on(PrepFinished)
     def prep_finished(self, message: PrepFinished) -> None:
@@ -301,11 +302,11 @@ class ReflectApp(App):
             try:
                 client = self.practice.add_client(*result)
             except ReflectError as exc:
-                self.notify(str(exc), severity="error")
+                self.notify(str(exc), severity="error", markup=False)
                 return
             self.client = None
             self._reload_clients(select=client.id)
-            self.notify(f"Added {client.name}")
+            self.notify(f"Added {client.name}", markup=False)
 
         self.push_screen(AddClientScreen(), added)
 
@@ -387,7 +388,7 @@ class ReflectApp(App):
             try:
                 person, report = self.practice.add_person(client, *result)
             except ReflectError as exc:
-                self.notify(str(exc), severity="error")
+                self.notify(str(exc), severity="error", markup=False)
                 return
             self.notify(f"{person.name} is on the roster and will always be redacted; {report.describe()}", markup=False)
 
@@ -432,7 +433,7 @@ class ReflectApp(App):
             self.query_one("#notes", ListView).clear()
             self.query_one("#note-text", Static).update("")
             self._reload_clients()
-            self.notify(f"{client.name} was erased")
+            self.notify(f"{client.name} was erased", markup=False)
 
         self.push_screen(ConfirmForgetScreen(client.name), confirmed)
 
@@ -474,7 +475,7 @@ class ReflectApp(App):
 
     @on(WorkFailed)
     def work_failed(self, message: WorkFailed) -> None:
-        self.notify(message.message, severity="error", timeout=8)
+        self.notify(message.message, severity="error", timeout=8, markup=False)
 
     def on_worker_state_changed(self, event) -> None:
         from textual.worker import WorkerState

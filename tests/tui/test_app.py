@@ -270,3 +270,31 @@ async def test_no_palette_command_writes_a_file_outside_the_data_directory(fake_
         await pilot.pause(0.3)
     written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix == ".svg"]
     assert written == []
+
+
+async def test_bracketed_text_is_shown_verbatim_and_never_crashes_the_app(fake_practice) -> None:
+    """A note with "[/]" crashed the app and "[x]"/"[sic]" vanished; names are data too."""
+    from textual.widgets import ListView
+
+    p = fake_practice
+    c = p.add_client("Maria [x] Gonzalez")
+    text = "- [x] deck sent [sic]; [bold] claims [/] and [@click=app.quit] or [link=https://example.org] here."
+    p.add_notes(c, [NoteInput(date(2026, 1, 1), text, "t"), NoteInput(date(2026, 1, 8), "Board deck again [sic].", "t")])
+    p.llm.outputs.append(json.dumps({"questions": [{"question": "What did the [x] deck [/] change for [CLIENT]?", "passage": 1}]}))
+    app = ReflectApp(p)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        clients = app.query_one("#clients", ListView)
+        assert "Maria [x] Gonzalez" in str(clients.children[0].query_one(Static).render())
+        app.query_one("#notes").focus()
+        await pilot.press("down")
+        await pilot.pause()
+        shown = str(app.query_one("#note-text", Static).render())
+        for token in ("[x]", "[sic]", "[bold]", "[/]", "[@click=app.quit]", "[link=https://example.org]"):
+            assert token in " ".join(shown.split()), token
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running  # "[@click=app.quit]" did not quit the app
+        brief = app.query_one("#brief", Markdown).source
+        assert "Maria \\[x\\] Gonzalez" in brief and "again \\[sic\\]" in brief  # escaped Markdown: shown as written

@@ -134,6 +134,14 @@ class MapEntry(NamedTuple):
     not a name (type ``IGNORE``): never matched, never learned, and the detector's finding is dropped."""
 
 
+def _name_parts(name: str) -> list[str]:
+    """The words of a multi-word name that are themselves names: brackets and quotes around a word go
+    ("Rebecca (Bex) Hartley" -> "Bex"), and a part needs two characters and a letter ("[x]", "7" and
+    "J." are no parts)."""
+    parts = [p.strip("[](){}<>\"'“”‘’,;:!?") for p in re.split(r"[\s.]+", name)]
+    return [p for p in parts if len(p) >= 2 and any(ch.isalpha() for ch in p)]
+
+
 def _canon(folded: str) -> str:
     """A folded surface without spaces, apostrophes and hyphens: "o'brien", "o brien" and "obrien" are one."""
     return re.sub(r"[\s'-]+", "", folded)
@@ -238,7 +246,7 @@ class PseudonymMap:
         self.add(label, surface, placeholder, origin=origin)
         if label == "PERSON":
             # Numbers are no name parts: a coach who calls a client "Client 7" does not want every 7 redacted.
-            parts = [p for p in re.split(r"[\s.]+", surface) if len(p) >= 2 and not p.isdigit()]
+            parts = _name_parts(surface)
             if len(parts) > 1:
                 for part in parts:
                     part_origin = origin if origin != LEARNED or credible is None or credible(part) else SEEN
@@ -263,7 +271,7 @@ class PseudonymMap:
         shares the client's surname). Returns the placeholder."""
         name_key = fold(name)
         forms = [name_key, *(fold(a) for a in aliases)]
-        parts = [fold(p) for p in re.split(r"[\s.]+", name) if len(p) >= 2 and not p.isdigit()] if label == "PERSON" else []
+        parts = [fold(p) for p in _name_parts(name)] if label == "PERSON" else []
         initials = [f"{parts[0][0]}. {parts[-1]}", f"{parts[0][0]} {parts[-1]}"] if len(parts) > 1 else []
         if placeholder is None:
             for key in [*forms, *parts]:

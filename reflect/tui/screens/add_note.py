@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.timer import Timer
+from rich.text import Text
 from textual.widgets import Button, Input, Label, Static, TextArea
 from textual.worker import get_current_worker
 
@@ -37,7 +38,7 @@ class AddNoteScreen(ModalScreen[tuple[date, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(f"{self.title} for {self.client.name}  (ctrl+s saves, escape cancels)", classes="heading")
+            yield Label(Text(f"{self.title} for {self.client.name}  (ctrl+s saves, escape cancels)"), classes="heading")
             yield Input(value=self.initial_date.isoformat(), placeholder="YYYY-MM-DD", id="date")
             with Horizontal():
                 yield TextArea(self.initial_text, id="text")
@@ -85,6 +86,6 @@ class AddNoteScreen(ModalScreen[tuple[date, str] | None]):
         try:
             when = parse_date(self.query_one("#date", Input).value, "the date field")
         except ReflectError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
         self.dismiss((when, text))

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from rich.text import Text
 from textual.widgets import Button, Label
 
 
@@ -18,7 +19,7 @@ class ConfirmForgetScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Forget {self.client_name}?", classes="heading")
+            yield Label(Text(f"Forget {self.client_name}?"), classes="heading")
             yield Label("Every note, the roster, the pseudonym map, recorded prompts and the index are erased. This cannot be undone.")
             with Horizontal():
                 yield Button("Keep", id="keep")
