@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from reflect import __version__
+from reflect.core.faults import fault_point
 from reflect.core.privatefile import write_private
 from reflect.core.errors import CorruptDataError, InputError, PassphraseError
 from reflect.core.store import MIGRATIONS, Store, now_iso
@@ -155,6 +156,11 @@ def restore(root: Path, archive: Path, passphrase: str, *, replace: bool = False
     except OSError as exc:
         raise InputError(f"data directory {paths.root} cannot be used: {exc.strerror}") from None
     lock = acquire_lock(paths)
+    try:
+        recover(paths)
+    except BaseException:
+        lock.release()
+        raise
     staging = paths.root / f".restore-{secrets.token_hex(4)}"
     try:
         if paths.db.exists() and not replace:
@@ -180,6 +186,7 @@ def restore(root: Path, archive: Path, passphrase: str, *, replace: bool = False
             staged.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             staged.close()
+        (staging / "index").mkdir(mode=0o700, exist_ok=True)  # a practice without notes has no index yet
         for path in staging.rglob("*"):
             os.chmod(path, 0o700 if path.is_dir() else 0o600)
         _swap_in(paths, staging)
@@ -190,16 +197,97 @@ def restore(root: Path, archive: Path, passphrase: str, *, replace: bool = False
     return BackupInfo(archive, archive.stat().st_size, int(manifest.get("clients", 0)), int(manifest.get("notes", 0)), str(manifest.get("created")))
 
 
+JOURNAL = ".restore-journal.json"
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_journal(paths: DataPaths, record: dict) -> None:
+    """Write the swap's journal durably (temp file, fsync, rename, fsync the folder)."""
+    temp = paths.root / (JOURNAL + ".tmp")
+    fd = os.open(temp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(record, out)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temp, paths.root / JOURNAL)
+    _fsync_dir(paths.root)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
 def _swap_in(paths: DataPaths, staging: Path) -> None:
-    """Move the current store and index aside, the staged ones in, then delete the old ones."""
+    """Move the current store and index aside and the staged ones in, with a journal on disk first, so
+    that a kill at any moment is finished or rolled back by the next command (``recover``)."""
     aside = paths.root / f".replaced-{secrets.token_hex(4)}"
     aside.mkdir(mode=0o700)
-    movable = [paths.db.name, paths.db.name + "-wal", paths.db.name + "-shm", "index"]
-    for name in movable + (["config.toml"] if (staging / "config.toml").exists() else []) + (["prompts"] if (staging / "prompts").exists() else []):
-        if (paths.root / name).exists():
-            os.replace(paths.root / name, aside / name)
-    for name in ["reflect.db", "index", "config.toml", "prompts"]:
-        if (staging / name).exists():
-            os.replace(staging / name, paths.root / name)
+    movable = [paths.db.name, paths.db.name + "-wal", paths.db.name + "-shm", "index", "config.toml", "prompts"]
+    incoming = [name for name in ["reflect.db", "index", "config.toml", "prompts"] if (staging / name).exists()]
+    outgoing = [name for name in movable if (paths.root / name).exists() and (name in incoming or name.startswith(paths.db.name) or name == "index")]
+    record = {"staging": staging.name, "aside": aside.name, "old": outgoing, "new": incoming, "phase": "swapping"}
+    _write_journal(paths, record)
+    fault_point("restore:journal-written")
+    for name in outgoing:
+        os.replace(paths.root / name, aside / name)
+        fault_point(f"restore:moved-aside:{name}")
+    for name in incoming:
+        os.replace(staging / name, paths.root / name)
+        fault_point(f"restore:moved-in:{name}")
+    _fsync_dir(paths.root)
+    _write_journal(paths, {**record, "phase": "committed"})
+    fault_point("restore:committed")
     paths.index_root.mkdir(mode=0o700, exist_ok=True)
     shutil.rmtree(aside, ignore_errors=True)
+    (paths.root / JOURNAL).unlink()
+    _fsync_dir(paths.root)
+
+
+def pending(paths: DataPaths) -> bool:
+    """True while a restore's swap is unfinished (its journal is on disk)."""
+    return (paths.root / JOURNAL).exists()
+
+
+def recover(paths: DataPaths) -> str | None:
+    """Finish or roll back a restore a kill interrupted; called under the writer lock before anything
+    opens the store. Before the journal says "committed" the practice as it was is put back (the
+    coach runs the restore again); after it, the restored one is kept. Returns what was done."""
+    journal = paths.root / JOURNAL
+    if not journal.exists():
+        return None
+    try:
+        record = json.loads(journal.read_text(encoding="utf-8"))
+        staging, aside = paths.root / record["staging"], paths.root / record["aside"]
+        old, new, phase = list(record["old"]), list(record["new"]), record["phase"]
+    except (ValueError, KeyError, TypeError, OSError):
+        raise CorruptDataError(f"an interrupted restore left {journal} damaged; move it away and run 'reflect doctor'") from None
+    if phase == "committed":
+        outcome = "an interrupted restore was completed"
+    else:
+        for name in new:
+            current = paths.root / name
+            moved_in = (current.exists() or current.is_symlink()) and (name not in old or (aside / name).exists() or (aside / name).is_symlink())
+            if moved_in:
+                _remove(current)
+        for name in old:
+            if (aside / name).exists():
+                os.replace(aside / name, paths.root / name)
+        outcome = "an interrupted restore was rolled back; the practice is as it was before it"
+    _fsync_dir(paths.root)
+    shutil.rmtree(aside, ignore_errors=True)
+    shutil.rmtree(staging, ignore_errors=True)
+    paths.index_root.mkdir(mode=0o700, exist_ok=True)
+    journal.unlink()
+    _fsync_dir(paths.root)
+    log.warning(outcome)
+    return outcome

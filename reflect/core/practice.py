@@ -33,6 +33,7 @@ from reflect.core.commitments import extract as extract_commitments
 from reflect.core.domain import Client, Evidence, Note, Passage, Person, PrepBrief, Question, Redaction, Theme
 from reflect.core.crypto import KdfParams
 from reflect.core.errors import InputError, ModelError, NotFoundError, PassphraseError, StoreInUseError
+from reflect.core.faults import fault_point
 from reflect.core.noteinput import NoteInput
 from reflect.core.prompts import PromptLibrary
 from reflect.core.redaction.gate import CLIENT_PLACEHOLDER, LEARNED, ROSTER, Detector, PseudonymMap, RedactionGate
@@ -167,6 +168,8 @@ class Practice:
         self.read_only = False
         self._created_store = False
         self.keys_created = False
+        self.recovered: str | None = None
+        """What opening did about a restore a kill interrupted (None when there was none)."""
         """True when this open created the practice's keys (first use, or sealing an older store)."""
 
     # lifecycle -----------------------------------------------------------------------------------
@@ -190,7 +193,9 @@ class Practice:
         paths = DataPaths((data_dir or default_data_dir()).expanduser().resolve())
         # A reader needs a store that exists, is current and has keys; otherwise it opens as a writer
         # once, which sets the practice up (first use) or brings an older store forward.
-        read_only = read_only and Store.ready_for_readers(paths.db)
+        from reflect.core import backup
+
+        read_only = read_only and Store.ready_for_readers(paths.db) and not backup.pending(paths)
         if not read_only:
             try:
                 paths.ensure()
@@ -232,6 +237,11 @@ class Practice:
             self.store = Store(self.paths.db, read_only=True)
             return
         self._lock = acquire_lock(self.paths)
+        from reflect.core import backup
+
+        # A restore killed half-way is finished or rolled back before anything opens the store, so
+        # no command ever finds the store missing and starts an empty practice in its place.
+        self.recovered = backup.recover(self.paths)
         # Decided under the lock: only the process that creates the store may remove it again.
         self._created_store = not self.paths.db.exists()
         self.store = Store(self.paths.db)
@@ -586,6 +596,7 @@ class Practice:
                     note_id = self.store.add_note(client.id, item.date, item.text, redaction.redacted)
                     stored.append(Note(note_id, client.id, item.date, item.text, redaction.redacted))
                     self.store.add_commitments(client.id, note_id, extract_commitments(redaction.redacted))
+                fault_point("import:in-transaction")
                 passages = [p for note in stored for p in self._passages(note)]
                 import numpy as np
 
@@ -593,6 +604,7 @@ class Practice:
                 t_embed = time.perf_counter()
                 added_ids = [n.id for n in stored]
                 index.add(_positions(passages), vectors)
+                fault_point("import:indexed")
         except BaseException:
             if added_ids:
                 try:
@@ -604,6 +616,7 @@ class Practice:
             "client %s: %d notes, %d passages; redact+embed %.3fs, store %.3fs, index %.3fs",
             client.id, len(stored), len(passages), t_redact - started, t_embed - t_redact, time.perf_counter() - t_embed,
         )
+        fault_point("import:committed")
         if progress:
             progress(len(stored), len(inputs))
         if learned:
@@ -995,7 +1008,12 @@ class Practice:
     def _remove_leftovers(self) -> None:
         """Copies of the store a crashed backup or restore left behind (they would still hold a
         forgotten client's sealed rows and key). Safe under the lock: no backup or restore is running."""
+        from reflect.core import backup
+
+        if backup.pending(self.paths):  # never remove what an unfinished restore needs (recovered at open)
+            return
         stale = [*self.paths.cache.glob("backup-*.db"), *self.paths.root.glob(".restore-*"), *self.paths.root.glob(".replaced-*")]
+        stale = [p for p in stale if p.name != backup.JOURNAL]
         for path in stale:
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
