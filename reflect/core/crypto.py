@@ -108,6 +108,11 @@ class MasterKey:
     def wrap(self, owner: str, key: bytes) -> bytes:
         return self._wrapper.seal(f"key/{owner}", key.hex())
 
+    def verifier(self) -> str:
+        """A check value of this key (HMAC of a fixed label): tells a wrong passphrase from an altered
+        wrapped key without revealing anything about the key."""
+        return self._wrapper.lookup("reflect passphrase check")
+
     def unwrap_raw(self, owner: str, blob: bytes) -> bytes:
         """The raw data key of ``owner``. A wrong passphrase fails here, before anything is read or written."""
         try:

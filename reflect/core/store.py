@@ -26,7 +26,7 @@ from pathlib import Path
 
 from reflect.core.crypto import KdfParams, MasterKey, SealedKey, check_new_passphrase, new_key, new_salt
 from reflect.core.domain import Client, Note, Person
-from reflect.core.errors import InputError, PassphraseError
+from reflect.core.errors import CorruptDataError, InputError, PassphraseError
 
 # Each migration moves the schema from version i to i + 1. Append only; never edit a shipped one.
 MIGRATIONS: list[str] = [
@@ -112,6 +112,13 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (client_id, lookup)
     );
     """,
+    # v5: tamper evidence. Sealed values are bound to their row as well as their owner and field (a
+    # value swapped between two notes no longer opens); a passphrase check value tells a wrong
+    # passphrase from an altered key. Rows sealed before are re-sealed at the next unlock.
+    """
+    ALTER TABLE crypto ADD COLUMN row_bound INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE crypto ADD COLUMN verifier TEXT;
+    """,
 ]
 
 PRACTICE = "practice"
@@ -153,6 +160,14 @@ class Store:
         self._master: MasterKey | None = None
         self._practice: SealedKey | None = None
         self._keys: dict[str, SealedKey] = {}
+        self._row_bound = False
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            self.close()
+            raise InputError(
+                f"this practice was written by a newer reflect (store schema v{version}, this reflect knows up to "
+                f"v{len(MIGRATIONS)}); upgrade reflect to use it (nothing was changed)"
+            )
         if not read_only:
             self.db.execute("PRAGMA journal_mode=WAL")
             self._migrate()
@@ -256,16 +271,66 @@ class Store:
         return dict(row) if row else {}
 
     def _derive(self, passphrase: str) -> tuple[MasterKey, SealedKey]:
-        """The master key from ``passphrase`` and the practice key it unwraps (``PassphraseError`` when wrong)."""
-        row = self.db.execute("SELECT params, salt, practice_key FROM crypto").fetchone()
+        """The master key from ``passphrase`` and the practice key it unwraps: ``PassphraseError`` when
+        the passphrase is wrong, ``CorruptDataError`` when it is right (the check value matches) but the
+        wrapped key was altered."""
+        row = self.db.execute("SELECT params, salt, practice_key, verifier FROM crypto").fetchone()
         if row is None:
             raise PassphraseError("this store has no keys yet")
         master = MasterKey.derive(passphrase, row["salt"], KdfParams.from_json(row["params"]))
-        return master, master.unwrap(PRACTICE, row["practice_key"])
+        if row["verifier"] is not None and not secrets.compare_digest(row["verifier"], master.verifier()):
+            raise PassphraseError("wrong passphrase")
+        try:
+            return master, master.unwrap(PRACTICE, row["practice_key"])
+        except PassphraseError:
+            if row["verifier"] is None:
+                raise
+            raise CorruptDataError("the practice key in the store was altered; restore a backup") from None
 
     def unlock(self, passphrase: str) -> None:
-        """Derive the master key and unwrap the practice key; reads nothing else, writes nothing."""
+        """Derive the master key and unwrap the practice key. A store sealed before row binding
+        existed is re-sealed (once, in one transaction) unless it was opened read-only."""
         self._master, self._practice = self._derive(passphrase)
+        row = self.db.execute("SELECT row_bound, verifier FROM crypto").fetchone()
+        self._row_bound = bool(row["row_bound"])
+        if not self.read_only and (not self._row_bound or row["verifier"] is None):
+            self._bind_rows()
+
+    def _f(self, field: str, row: object) -> str:
+        """The name a sealed value is bound to: its field and, from schema v5, its row."""
+        return f"{field}#{row}" if self._row_bound else field
+
+    def _bind_rows(self) -> None:
+        """Re-seal every value with its row in its associated data, and store the passphrase check."""
+        with self.transaction():
+            if not self._row_bound:
+                for cid in [r["id"] for r in self.db.execute("SELECT id FROM clients")]:
+                    k = self._key(cid)
+                    for r in list(self.db.execute("SELECT * FROM people WHERE client_id = ?", (cid,))):
+                        self.db.execute(
+                            "UPDATE people SET name = ?, aliases = ?, role = ? WHERE id = ?",
+                            (k.seal(f"people.name#{r['id']}", k.open("people.name", r["name"])),
+                             k.seal(f"people.aliases#{r['id']}", k.open("people.aliases", r["aliases"])),
+                             k.seal(f"people.role#{r['id']}", k.open("people.role", r["role"])) if r["role"] is not None else None, r["id"]),
+                        )
+                    for r in list(self.db.execute("SELECT id, original, redacted FROM notes WHERE client_id = ?", (cid,))):
+                        self.db.execute(
+                            "UPDATE notes SET original = ?, redacted = ? WHERE id = ?",
+                            (k.seal(f"notes.original#{r['id']}", k.open("notes.original", r["original"])),
+                             k.seal(f"notes.redacted#{r['id']}", k.open("notes.redacted", r["redacted"])), r["id"]),
+                        )
+                    for r in list(self.db.execute("SELECT id, text FROM commitments WHERE client_id = ?", (cid,))):
+                        self.db.execute("UPDATE commitments SET text = ? WHERE id = ?",
+                                        (k.seal(f"commitments.text#{r['id']}", k.open("commitments.text", r["text"])), r["id"]))
+                    for r in list(self.db.execute("SELECT lookup, entry FROM map WHERE client_id = ?", (cid,))):
+                        self.db.execute("UPDATE map SET entry = ? WHERE client_id = ? AND lookup = ?",
+                                        (k.seal(f"map.entry#{r['lookup']}", k.open("map.entry", r["entry"])), cid, r["lookup"]))
+                for r in list(self.db.execute("SELECT id, client_id, prompt FROM prompts")):
+                    k = self._key(r["client_id"])
+                    self.db.execute("UPDATE prompts SET prompt = ? WHERE id = ?",
+                                    (k.seal(f"prompts.prompt#{r['id']}", k.open("prompts.prompt", r["prompt"])), r["id"]))
+            self.db.execute("UPDATE crypto SET row_bound = 1, verifier = ? WHERE id = 1", (self._master.verifier(),))
+        self._row_bound = True
 
     def verify_passphrase(self, passphrase: str) -> None:
         """Raise ``PassphraseError`` unless ``passphrase`` unlocks this store (changes nothing)."""
@@ -298,10 +363,11 @@ class Store:
         legacy = not self.is_empty()
         with self.transaction():
             self.db.execute(
-                "INSERT INTO crypto (id, kdf, params, salt, practice_key, created) VALUES (1, 'argon2id', ?, ?, ?, ?)",
-                (params.to_json(), salt, master.wrap(PRACTICE, practice_raw), now_iso()),
+                "INSERT INTO crypto (id, kdf, params, salt, practice_key, created, row_bound, verifier) VALUES (1, 'argon2id', ?, ?, ?, ?, 1, ?)",
+                (params.to_json(), salt, master.wrap(PRACTICE, practice_raw), now_iso(), master.verifier()),
             )
             self._master, self._practice = master, SealedKey(practice_raw, PRACTICE)
+            self._row_bound = True
             if legacy:
                 self._seal_legacy_rows()
         if legacy:
@@ -322,8 +388,8 @@ class Store:
         with self.transaction():
             practice_raw = old_master.unwrap_raw(PRACTICE, row["practice_key"])
             self.db.execute(
-                "UPDATE crypto SET params = ?, salt = ?, practice_key = ?, changed = ? WHERE id = 1",
-                (params.to_json(), salt, new_master.wrap(PRACTICE, practice_raw), now_iso()),
+                "UPDATE crypto SET params = ?, salt = ?, practice_key = ?, changed = ?, verifier = ? WHERE id = 1",
+                (params.to_json(), salt, new_master.wrap(PRACTICE, practice_raw), now_iso(), new_master.verifier()),
             )
             count += 1
             for r in list(self.db.execute("SELECT id, data_key FROM clients")):
@@ -344,7 +410,10 @@ class Store:
             row = self.db.execute("SELECT data_key FROM clients WHERE id = ?", (client_id,)).fetchone()
             if row is None or row["data_key"] is None:
                 raise PassphraseError(f"client {client_id} has no data key")
-            key = self._master.unwrap(client_id, row["data_key"])
+            try:
+                key = self._master.unwrap(client_id, row["data_key"])
+            except PassphraseError:  # the passphrase was verified: the wrapped key itself was altered
+                raise CorruptDataError(f"the key of client {client_id} in the store was altered; restore a backup") from None
             with self._key_lock:
                 self._keys.setdefault(client_id, key)
         return key
@@ -368,16 +437,16 @@ class Store:
             for r in list(self.db.execute("SELECT * FROM people WHERE client_id = ?", (cid,))):
                 self.db.execute(
                     "UPDATE people SET name = ?, aliases = ?, role = ? WHERE id = ?",
-                    (k.seal("people.name", r["name"]), k.seal("people.aliases", r["aliases"]),
-                     k.seal("people.role", r["role"]) if r["role"] is not None else None, r["id"]),
+                    (k.seal(self._f("people.name", r["id"]), r["name"]), k.seal(self._f("people.aliases", r["id"]), r["aliases"]),
+                     k.seal(self._f("people.role", r["id"]), r["role"]) if r["role"] is not None else None, r["id"]),
                 )
             for r in list(self.db.execute("SELECT id, original, redacted FROM notes WHERE client_id = ?", (cid,))):
                 self.db.execute(
                     "UPDATE notes SET original = ?, redacted = ? WHERE id = ?",
-                    (k.seal("notes.original", r["original"]), k.seal("notes.redacted", r["redacted"]), r["id"]),
+                    (k.seal(self._f("notes.original", r["id"]), r["original"]), k.seal(self._f("notes.redacted", r["id"]), r["redacted"]), r["id"]),
                 )
             for r in list(self.db.execute("SELECT id, text FROM commitments WHERE client_id = ?", (cid,))):
-                self.db.execute("UPDATE commitments SET text = ? WHERE id = ?", (k.seal("commitments.text", r["text"]), r["id"]))
+                self.db.execute("UPDATE commitments SET text = ? WHERE id = ?", (k.seal(self._f("commitments.text", r["id"]), r["text"]), r["id"]))
             self.add_vault_entries(cid, [
                 (r["type"], r["key"], r["surface"], r["placeholder"], r["origin"])
                 for r in self.db.execute("SELECT * FROM vault WHERE client_id = ? ORDER BY rowid", (cid,))
@@ -385,7 +454,7 @@ class Store:
         self.db.execute("DELETE FROM vault")
         for r in list(self.db.execute("SELECT id, client_id, prompt FROM prompts")):
             k = self._key(r["client_id"])
-            self.db.execute("UPDATE prompts SET prompt = ? WHERE id = ?", (k.seal("prompts.prompt", r["prompt"]), r["id"]))
+            self.db.execute("UPDATE prompts SET prompt = ? WHERE id = ?", (k.seal(self._f("prompts.prompt", r["id"]), r["prompt"]), r["id"]))
 
     # clients -----------------------------------------------------------------------------------
     def add_client(self, name: str, aliases: Iterable[str] = ()) -> Client:
@@ -438,17 +507,22 @@ class Store:
     def add_person(self, client_id: str, name: str, aliases: Iterable[str], role: str | None, kind: str) -> Person:
         k = self._key(client_id)
         cur = self.db.execute(
-            "INSERT INTO people (client_id, name, aliases, role, kind, created) VALUES (?, ?, ?, ?, ?, ?)",
-            (client_id, k.seal("people.name", " ".join(name.split())), k.seal("people.aliases", json.dumps(list(aliases))),
-             k.seal("people.role", role) if role is not None else None, kind, now_iso()),
+            "INSERT INTO people (client_id, name, aliases, role, kind, created) VALUES (?, X'', X'', NULL, ?, ?)", (client_id, kind, now_iso()),
         )
-        return self.person(int(cur.lastrowid))
+        pid = int(cur.lastrowid)
+        self.db.execute(
+            "UPDATE people SET name = ?, aliases = ?, role = ? WHERE id = ?",
+            (k.seal(self._f("people.name", pid), " ".join(name.split())), k.seal(self._f("people.aliases", pid), json.dumps(list(aliases))),
+             k.seal(self._f("people.role", pid), role) if role is not None else None, pid),
+        )
+        return self.person(pid)
 
     def _person(self, r: sqlite3.Row) -> Person:
         k = self._key(r["client_id"])
         return Person(
-            r["id"], r["client_id"], k.open("people.name", r["name"]), tuple(json.loads(k.open("people.aliases", r["aliases"]))),
-            k.open("people.role", r["role"]) if r["role"] is not None else None, r["kind"],
+            r["id"], r["client_id"], k.open(self._f("people.name", r["id"]), r["name"]),
+            tuple(json.loads(k.open(self._f("people.aliases", r["id"]), r["aliases"]))),
+            k.open(self._f("people.role", r["id"]), r["role"]) if r["role"] is not None else None, r["kind"],
         )
 
     def person(self, person_id: int) -> Person:
@@ -460,7 +534,8 @@ class Store:
     def set_person_aliases(self, person_id: int, client_id: str, aliases: list[str]) -> None:
         k = self._key(client_id)
         self.db.execute(
-            "UPDATE people SET aliases = ? WHERE id = ? AND client_id = ?", (k.seal("people.aliases", json.dumps(aliases)), person_id, client_id)
+            "UPDATE people SET aliases = ? WHERE id = ? AND client_id = ?",
+            (k.seal(self._f("people.aliases", person_id), json.dumps(aliases)), person_id, client_id)
         )
 
     def people_count(self, client_id: str) -> int:
@@ -470,16 +545,20 @@ class Store:
     def add_note(self, client_id: str, when: date, original: str, redacted: str) -> int:
         k = self._key(client_id)
         cur = self.db.execute(
-            "INSERT INTO notes (client_id, date, original, redacted, created) VALUES (?, ?, ?, ?, ?)",
-            (client_id, when.isoformat(), k.seal("notes.original", original), k.seal("notes.redacted", redacted), now_iso()),
+            "INSERT INTO notes (client_id, date, original, redacted, created) VALUES (?, ?, X'', X'', ?)", (client_id, when.isoformat(), now_iso()),
         )
-        return int(cur.lastrowid)
+        nid = int(cur.lastrowid)
+        self.db.execute(
+            "UPDATE notes SET original = ?, redacted = ? WHERE id = ?",
+            (k.seal(self._f("notes.original", nid), original), k.seal(self._f("notes.redacted", nid), redacted), nid),
+        )
+        return nid
 
     def _note(self, r: sqlite3.Row) -> Note:
         k = self._key(r["client_id"])
         return Note(
-            r["id"], r["client_id"], date.fromisoformat(r["date"]), k.open("notes.original", r["original"]),
-            k.open("notes.redacted", r["redacted"]),
+            r["id"], r["client_id"], date.fromisoformat(r["date"]), k.open(self._f("notes.original", r["id"]), r["original"]),
+            k.open(self._f("notes.redacted", r["id"]), r["redacted"]),
         )
 
     def notes(self, client_id: str) -> list[Note]:
@@ -499,14 +578,14 @@ class Store:
         k = self._key(client_id)
         self.db.execute(
             "UPDATE notes SET date = ?, original = ?, redacted = ? WHERE client_id = ? AND id = ?",
-            (when.isoformat(), k.seal("notes.original", original), k.seal("notes.redacted", redacted), client_id, note_id),
+            (when.isoformat(), k.seal(self._f("notes.original", note_id), original), k.seal(self._f("notes.redacted", note_id), redacted), client_id, note_id),
         )
 
     def set_redacted(self, client_id: str, note_id: int, redacted: str) -> None:
         """Store a note's redacted text anew (re-redaction); the original is untouched."""
         k = self._key(client_id)
         self.db.execute(
-            "UPDATE notes SET redacted = ? WHERE client_id = ? AND id = ?", (k.seal("notes.redacted", redacted), client_id, note_id)
+            "UPDATE notes SET redacted = ? WHERE client_id = ? AND id = ?", (k.seal(self._f("notes.redacted", note_id), redacted), client_id, note_id)
         )
 
     def note_count(self, client_id: str) -> int:
@@ -515,15 +594,16 @@ class Store:
     # pseudonym map -----------------------------------------------------------------------------
     def vault(self, client_id: str) -> list[tuple[str, str, str, str, str]]:
         """(type, key, surface, placeholder, origin) rows of one client's map, in insertion order."""
-        rows = list(self.db.execute("SELECT entry FROM map WHERE client_id = ? ORDER BY rowid", (client_id,)))
+        rows = list(self.db.execute("SELECT lookup, entry FROM map WHERE client_id = ? ORDER BY rowid", (client_id,)))
         k = self._key(client_id) if rows else None
-        return [tuple(json.loads(k.open("map.entry", r["entry"]))) for r in rows]
+        return [tuple(json.loads(k.open(self._f("map.entry", r["lookup"]), r["entry"]))) for r in rows]
 
     def add_vault_entries(self, client_id: str, rows: Iterable[tuple[str, str, str, str, str]]) -> None:
         k = self._key(client_id)
         self.db.executemany(
             "INSERT OR IGNORE INTO map (client_id, lookup, entry) VALUES (?, ?, ?)",
-            [(client_id, k.lookup(f"{row[0]}\x00{row[1]}"), k.seal("map.entry", json.dumps(list(row)))) for row in rows],
+            [(client_id, lookup, k.seal(self._f("map.entry", lookup), json.dumps(list(row))))
+             for row in rows for lookup in [k.lookup(f"{row[0]}\x00{row[1]}")]],
         )
 
     def save_map(self, client_id: str, pmap) -> None:
@@ -536,7 +616,7 @@ class Store:
             return k.lookup(f"{row[0]}\x00{row[1]}")
 
         for old, new in pmap.changed_rows:
-            sealed = k.seal("map.entry", json.dumps(list(new)))
+            sealed = k.seal(self._f("map.entry", lookup(new)), json.dumps(list(new)))
             if lookup(old) == lookup(new):
                 self.db.execute("UPDATE map SET entry = ? WHERE client_id = ? AND lookup = ?", (sealed, client_id, lookup(old)))
             else:
@@ -551,10 +631,9 @@ class Store:
     # commitments -------------------------------------------------------------------------------
     def add_commitments(self, client_id: str, note_id: int, texts: Iterable[str]) -> None:
         k = self._key(client_id)
-        self.db.executemany(
-            "INSERT INTO commitments (client_id, note_id, text, created) VALUES (?, ?, ?, ?)",
-            [(client_id, note_id, k.seal("commitments.text", t), now_iso()) for t in texts],
-        )
+        for t in texts:
+            cur = self.db.execute("INSERT INTO commitments (client_id, note_id, text, created) VALUES (?, ?, X'', ?)", (client_id, note_id, now_iso()))
+            self.db.execute("UPDATE commitments SET text = ? WHERE id = ?", (k.seal(self._f("commitments.text", cur.lastrowid), t), cur.lastrowid))
 
     def commitments(self, client_id: str) -> list[dict]:
         """(id, note_id, date, text, status) of a client's commitments, in session order."""
@@ -564,7 +643,7 @@ class Store:
         ))
         k = self._key(client_id) if rows else None
         return [
-            {"id": r["id"], "note_id": r["note_id"], "date": r["date"], "text": k.open("commitments.text", r["text"]), "status": r["status"]}
+            {"id": r["id"], "note_id": r["note_id"], "date": r["date"], "text": k.open(self._f("commitments.text", r["id"]), r["text"]), "status": r["status"]}
             for r in rows
         ]
 
@@ -572,7 +651,7 @@ class Store:
         """Re-derive a note's commitments (after the extraction rules change), keeping the coach's
         statuses: new ones are added, vanished ones without a status set by the coach are removed."""
         k = self._key(client_id)
-        existing = {k.open("commitments.text", r["text"]): r for r in self.db.execute(
+        existing = {k.open(self._f("commitments.text", r["id"]), r["text"]): r for r in self.db.execute(
             "SELECT id, text, status FROM commitments WHERE client_id = ? AND note_id = ?", (client_id, note_id))}
         self.add_commitments(client_id, note_id, [t for t in texts if t not in existing])
         for text, row in existing.items():
@@ -586,7 +665,7 @@ class Store:
         k = self._key(client_id)
         rows = list(self.db.execute("SELECT id FROM commitments WHERE client_id = ? AND note_id = ? ORDER BY id", (client_id, note_id)))
         for row, text in zip(rows, texts):
-            self.db.execute("UPDATE commitments SET text = ? WHERE id = ?", (k.seal("commitments.text", text), row["id"]))
+            self.db.execute("UPDATE commitments SET text = ? WHERE id = ?", (k.seal(self._f("commitments.text", row["id"]), text), row["id"]))
         for row in rows[len(texts) :]:
             self.db.execute("DELETE FROM commitments WHERE id = ?", (row["id"],))
         self.add_commitments(client_id, note_id, texts[len(rows) :])
@@ -604,20 +683,19 @@ class Store:
 
     # prompts (audit) ---------------------------------------------------------------------------
     def record_prompt(self, client_id: str | None, purpose: str, prompt: str) -> None:
-        self.db.execute(
-            "INSERT INTO prompts (at, client_id, purpose, prompt) VALUES (?, ?, ?, ?)",
-            (now_iso(), client_id, purpose, self._key(client_id).seal("prompts.prompt", prompt)),
-        )
+        cur = self.db.execute("INSERT INTO prompts (at, client_id, purpose, prompt) VALUES (?, ?, ?, X'')", (now_iso(), client_id, purpose))
+        self.db.execute("UPDATE prompts SET prompt = ? WHERE id = ?",
+                        (self._key(client_id).seal(self._f("prompts.prompt", cur.lastrowid), prompt), cur.lastrowid))
 
     def prompts(self, client_id: str | None = None) -> list[dict[str, str | None]]:
-        sql = "SELECT p.at, p.client_id, p.purpose, p.prompt FROM prompts p"
+        sql = "SELECT p.id, p.at, p.client_id, p.purpose, p.prompt FROM prompts p"
         args: tuple[str, ...] = ()
         if client_id:
             sql += " WHERE p.client_id = ?"
             args = (client_id,)
         rows = [dict(r) for r in self.db.execute(sql + " ORDER BY p.id", args)]
         for row in rows:
-            row["prompt"] = self._key(row["client_id"]).open("prompts.prompt", row["prompt"])
+            row["prompt"] = self._key(row["client_id"]).open(self._f("prompts.prompt", row.pop("id")), row["prompt"])
         return rows
 
     # maintenance -------------------------------------------------------------------------------

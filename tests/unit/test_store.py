@@ -169,3 +169,102 @@ def test_purge_waits_for_a_reader_so_no_old_page_of_a_forgotten_client_survives(
     thread.join()
     store.close()
     assert wrapped[1:29] not in _all_bytes(tmp_path)
+
+
+def test_sealed_values_are_bound_to_their_row(tmp_path: Path) -> None:
+    """Swapping the sealed originals (or commitments, or map entries) of two rows of the same client
+    and field opened silently before schema v5; now it fails authentication."""
+    store = _seeded(tmp_path)
+    cid = store.clients()[0].id
+    with store.transaction():
+        second = store.add_note(cid, date(2026, 1, 12), "Second Zanzibarnote", "Second Zanzibarnote")
+        store.add_commitments(cid, second, ["[CLIENT] will write Zanzibarsecond"])
+    assert [n.original for n in store.notes(cid)] == ["Quillon felt Zanzibarcanary", "Second Zanzibarnote"]
+    with store.transaction():
+        a, b = [r[0] for r in store.db.execute("SELECT original FROM notes ORDER BY id")]
+        store.db.execute("UPDATE notes SET original = ? WHERE id = (SELECT MIN(id) FROM notes)", (b,))
+        store.db.execute("UPDATE notes SET original = ? WHERE id = (SELECT MAX(id) FROM notes)", (a,))
+    with pytest.raises(CorruptDataError, match="failed authentication"):
+        store.notes(cid)
+    with store.transaction():
+        x, y = [r[0] for r in store.db.execute("SELECT text FROM commitments ORDER BY id")]
+        store.db.execute("UPDATE commitments SET text = ? WHERE id = (SELECT MIN(id) FROM commitments)", (y,))
+    with pytest.raises(CorruptDataError):
+        store.commitments(cid)
+    store.close()
+
+
+def test_an_altered_wrapped_key_is_reported_as_altered_not_as_a_wrong_passphrase(tmp_path: Path) -> None:
+    store = _seeded(tmp_path)
+    cid = store.clients()[0].id
+    store.close()
+    db = sqlite3.connect(tmp_path / "reflect.db")
+    blob = bytearray(db.execute("SELECT data_key FROM clients").fetchone()[0])
+    blob[-1] ^= 1
+    db.execute("UPDATE clients SET data_key = ?", (bytes(blob),))
+    db.commit()
+    store = Store(tmp_path / "reflect.db")
+    store.unlock(PASS)
+    with pytest.raises(CorruptDataError, match="altered"):
+        store.notes(cid)
+    store.close()
+    blob = bytearray(db.execute("SELECT practice_key FROM crypto").fetchone()[0])
+    blob[-1] ^= 1
+    db.execute("UPDATE crypto SET practice_key = ?", (bytes(blob),))
+    db.commit()
+    db.close()
+    store = Store(tmp_path / "reflect.db")
+    with pytest.raises(CorruptDataError, match="altered"):
+        store.unlock(PASS)
+    with pytest.raises(PassphraseError, match="wrong passphrase"):
+        store.unlock("not the passphrase at all")
+    store.close()
+
+
+def test_a_store_sealed_before_row_binding_is_re_sealed_at_unlock(tmp_path: Path) -> None:
+    from reflect.core.crypto import SealedKey  # noqa: F401 - the key class the store uses
+
+    store = _seeded(tmp_path)
+    cid = store.clients()[0].id
+    # Put the rows back as a v4 store wrote them: bound to owner and field only, no check value.
+    k = store._key(cid)
+    with store.transaction():
+        for nid, original, redacted in list(store.db.execute("SELECT id, original, redacted FROM notes")):
+            store.db.execute("UPDATE notes SET original = ?, redacted = ? WHERE id = ?",
+                             (k.seal("notes.original", k.open(f"notes.original#{nid}", original)),
+                              k.seal("notes.redacted", k.open(f"notes.redacted#{nid}", redacted)), nid))
+        for pid, prompt in list(store.db.execute("SELECT id, prompt FROM prompts")):
+            store.db.execute("UPDATE prompts SET prompt = ? WHERE id = ?", (k.seal("prompts.prompt", k.open(f"prompts.prompt#{pid}", prompt)), pid))
+        for cmid, text in list(store.db.execute("SELECT id, text FROM commitments")):
+            store.db.execute("UPDATE commitments SET text = ? WHERE id = ?", (k.seal("commitments.text", k.open(f"commitments.text#{cmid}", text)), cmid))
+        for lookup, entry in list(store.db.execute("SELECT lookup, entry FROM map")):
+            store.db.execute("UPDATE map SET entry = ? WHERE lookup = ?", (k.seal("map.entry", k.open(f"map.entry#{lookup}", entry)), lookup))
+        for pid, name, aliases, role in list(store.db.execute("SELECT id, name, aliases, role FROM people")):
+            store.db.execute("UPDATE people SET name = ?, aliases = ?, role = ? WHERE id = ?",
+                             (k.seal("people.name", k.open(f"people.name#{pid}", name)), k.seal("people.aliases", k.open(f"people.aliases#{pid}", aliases)),
+                              k.seal("people.role", k.open(f"people.role#{pid}", role)), pid))
+        store.db.execute("UPDATE crypto SET row_bound = 0, verifier = NULL")
+    store.close()
+    store = Store(tmp_path / "reflect.db")
+    store.unlock(PASS)
+    assert store.db.execute("SELECT row_bound FROM crypto").fetchone()[0] == 1
+    assert store.notes(cid)[0].original == "Quillon felt Zanzibarcanary"
+    assert store.people(cid)[0].role == "boss"
+    assert store.prompts(cid)[0]["prompt"] == "prompt Zanzibarprompt"
+    assert store.vault(cid)[0][2] == "Raj Zephyrine"
+    store.close()
+
+
+def test_a_store_from_a_newer_reflect_is_refused_by_readers_and_writers_alike(tmp_path: Path) -> None:
+    from reflect.core.errors import InputError
+
+    _seeded(tmp_path).close()
+    db = sqlite3.connect(tmp_path / "reflect.db")
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db.commit()
+    db.close()
+    before = (tmp_path / "reflect.db").read_bytes()
+    for read_only in (False, True):
+        with pytest.raises(InputError, match="newer reflect"):
+            Store(tmp_path / "reflect.db", read_only=read_only)
+    assert (tmp_path / "reflect.db").read_bytes() == before
