@@ -285,13 +285,32 @@ class ReflectApp(App):
         self.query_one(focus).focus()
 
     # dialogs -----------------------------------------------------------------------------------
-    def _reload_clients(self, select: str | None = None) -> None:
+    async def _reload_clients(self, select: str | None = None) -> None:
+        """Rebuild the client list and leave exactly one client selected — ``select``, else the one
+        selected before — and make it the current client, so what the coach sees selected is what
+        forget, edit and add act on. Old items are removed before new ones are added (a clear that
+        had not finished left two clients looking selected)."""
         clients = self.query_one("#clients", ListView)
-        clients.clear()
-        for row in self.practice.clients():
-            clients.append(ClientItem(row.client, f"{row.notes} notes · last {row.last_session or '-'}"))
-            if row.client.id == select:
-                clients.index = len(clients.children) - 1
+        keep = select or (self.client.id if self.client else None)
+        await clients.clear()
+        items = [ClientItem(row.client, f"{row.notes} notes · last {row.last_session or '-'}") for row in self.practice.clients()]
+        await clients.extend(items)
+        target = next((i for i, item in enumerate(items) if item.client.id == keep), 0 if items else None)
+        clients.index = target
+        if target is None:
+            self.client = None
+        elif self.client is None or self.client.id != items[target].client.id:
+            self.client = None
+            self.client_chosen(ListView.Highlighted(clients, items[target]))
+        if items:
+            self._count_commitments([item.client for item in items])
+
+    def _selected_client(self) -> Client | None:
+        """The client the list shows selected, and only if it is the current one."""
+        item = self.query_one("#clients", ListView).highlighted_child
+        if isinstance(item, ClientItem) and self.client is not None and item.client.id == self.client.id:
+            return self.client
+        return None
 
     def action_add_client(self) -> None:
         from reflect.tui.screens.add_client import AddClientScreen
@@ -304,8 +323,7 @@ class ReflectApp(App):
             except ReflectError as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return
-            self.client = None
-            self._reload_clients(select=client.id)
+            self.call_later(self._reload_clients, client.id)
             self.notify(f"Added {client.name}", markup=False)
 
         self.push_screen(AddClientScreen(), added)
@@ -338,10 +356,10 @@ class ReflectApp(App):
 
     def _note_added(self, client: Client, note_id: int) -> None:
         self.notify(f"Note {note_id} saved")
-        self._reload_clients(select=client.id)
         if self.client and self.client.id == client.id:
             notes = self.query_one("#notes", ListView)
             notes.append(NoteItem(note_id, f"{self.practice.note(client, note_id).date.isoformat()} · note {note_id}"))
+        self.call_later(self._reload_clients)  # counts and last session change; the selection stays
 
     def action_edit_note(self) -> None:
         from reflect.tui.screens.add_note import AddNoteScreen
@@ -420,19 +438,22 @@ class ReflectApp(App):
     def action_forget(self) -> None:
         from reflect.tui.screens.confirm_forget import ConfirmForgetScreen
 
-        if self.client is None:
-            self.notify("Pick a client first", severity="warning")
+        client = self._selected_client()  # only the client the coach sees selected
+        if client is None:
+            self.notify("Pick a client in the list first", severity="warning")
             return
-        client = self.client
 
         def confirmed(erase: bool | None) -> None:
             if not erase:
                 return
-            self.practice.forget(client)
+            try:
+                self.practice.forget(client)
+            except ReflectError as exc:
+                self.notify(str(exc), severity="error", markup=False)
             self.client = None
             self.query_one("#notes", ListView).clear()
             self.query_one("#note-text", Static).update("")
-            self._reload_clients()
+            self.call_later(self._reload_clients)
             self.notify(f"{client.name} was erased", markup=False)
 
         self.push_screen(ConfirmForgetScreen(client.name), confirmed)

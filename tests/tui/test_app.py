@@ -298,3 +298,56 @@ async def test_bracketed_text_is_shown_verbatim_and_never_crashes_the_app(fake_p
         assert app.is_running  # "[@click=app.quit]" did not quit the app
         brief = app.query_one("#brief", Markdown).source
         assert "Maria \\[x\\] Gonzalez" in brief and "again \\[sic\\]" in brief  # escaped Markdown: shown as written
+
+
+async def test_destructive_actions_act_only_on_the_client_the_coach_sees_selected(fake_practice) -> None:
+    """After a note was saved, two clients looked selected and "f" offered to forget another one than
+    the coach saw current. After every action exactly one client is selected, it is the current one,
+    and the confirmation names it in full with a warning that is not cut off (100 columns)."""
+    from textual.widgets import Label, ListView
+
+    p = fake_practice
+    a = p.add_client("Amelia Hartley-Fortescue Montgomery")
+    b = p.add_client("Bruno Zielinski")
+    p.add_notes(a, [NoteInput(date(2026, 1, 1), "Amelia wants to delegate.", "t")])
+    app = ReflectApp(p)
+
+    def selected() -> list[str]:
+        clients = app.query_one("#clients", ListView)
+        return [item.client.name for item in clients.children if item.highlighted]
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        clients = app.query_one("#clients", ListView)
+        clients.focus()
+        await pilot.press("down")
+        await pilot.pause()
+        assert selected() == [b.name] and app.client.id == b.id
+        app._add_note_worker(b, date(2026, 1, 9), "Bruno met the board.")  # what saving a note does
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.pause()
+        assert selected() == [b.name] and app.client.id == b.id
+        await pilot.press("a")
+        await pilot.pause()
+        app.screen.query_one("#name").value = "Carla Nuñez"
+        await pilot.click("#add")
+        await pilot.pause()
+        await pilot.pause()
+        assert selected() == ["Carla Nuñez"] and app.client.name == "Carla Nuñez"
+        clients.focus()
+        await pilot.press("up", "up")
+        await pilot.pause()
+        assert selected() == [a.name] and app.client.id == a.id
+        await pilot.press("f")
+        await pilot.pause()
+        name = app.screen.query_one("#forget-name", Label)
+        warning = app.screen.query_one("#forget-warning", Label)
+        assert f"Forget {a.name}?" in str(name.render())
+        assert "cannot be undone" in str(warning.render())
+        assert warning.size.height >= 2 and warning.region.right <= app.screen.size.width  # wrapped, not clipped
+        await pilot.click("#erase")
+        await pilot.pause()
+        await pilot.pause()
+        assert [c.client.name for c in p.clients()] == ["Bruno Zielinski", "Carla Nuñez"]
+        assert len(selected()) == 1 and app.client is not None and selected() == [app.client.name]

@@ -19,8 +19,12 @@ class ConfirmForgetScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Text(f"Forget {self.client_name}?"), classes="heading")
-            yield Label("Every note, the roster, the pseudonym map, recorded prompts and the index are erased. This cannot be undone.")
+            yield Label(Text(f"Forget {self.client_name}?"), classes="heading", id="forget-name")
+            yield Label(
+                Text(f"Every note of {self.client_name}, their roster, pseudonym map, recorded prompts and index are "
+                     "erased. This cannot be undone."),
+                id="forget-warning",
+            )
             with Horizontal():
                 yield Button("Keep", id="keep")
                 yield Button("Erase everything", variant="error", id="erase")
