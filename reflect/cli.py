@@ -39,6 +39,31 @@ app.add_typer(note_app, name="note")
 log = logging.getLogger("reflect")
 
 
+def _plain_flags() -> None:
+    """Typer 0.2x prints the Python type of every parameter in --help ("--json <bool>", "CLIENT <str>");
+    a flag takes no value and an argument says what it is in its help, so neither shows a type.
+    (Contained here; without the hook the help is only noisier.)"""
+    try:
+        from typer.core import TyperArgument, TyperOption
+    except ImportError:  # pragma: no cover - another typer layout
+        return
+    for cls in (TyperOption, TyperArgument):
+        original = getattr(cls, "display_type_rich", None)
+        if original is None or getattr(original, "_reflect", False):
+            continue
+
+        def display_type_rich(self, ctx, _argument=cls is TyperArgument):
+            if _argument or getattr(self, "is_flag", False):
+                return None
+            return self.metavar or (self.name or "value").upper()  # "--date DATE", not "--date <str>"
+
+        display_type_rich._reflect = True  # type: ignore[attr-defined]
+        cls.display_type_rich = display_type_rich
+
+
+_plain_flags()
+
+
 class State:
     data_dir: Optional[Path] = None
     model: Optional[str] = None
@@ -49,7 +74,8 @@ class State:
 state = State()
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (see the README for the shapes).")]
-ClientArg = Annotated[str, typer.Argument(help="The client's name (any case) or short id.", show_default=False)]
+ClientArg = Annotated[str, typer.Argument(help="The client: name, alias or a unique beginning of the name (any case or accents), or short id.",
+                                          show_default=False, metavar="CLIENT")]
 
 
 def _run(fn):
@@ -367,13 +393,20 @@ def person_merge(
 def note_add(
     client: ClientArg,
     files: Annotated[Optional[list[Path]], typer.Argument(help="Note files, or - (or nothing) for standard input.", show_default=False)] = None,
-    when: Annotated[Optional[str], typer.Option("--date", "-d", help="Session date YYYY-MM-DD (default: front matter, file-name prefix, or today).")] = None,
+    when: Annotated[Optional[str], typer.Option("--date", "-d", metavar="YYYY-MM-DD", help="Session date YYYY-MM-DD (default: front matter, file-name prefix, or today).")] = None,
+    same_date: Annotated[bool, typer.Option("--same-date", help="With several files: give them all the --date.")] = False,
+    allow_future: Annotated[bool, typer.Option("--allow-future", help="Accept a session date after today.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Add one or many notes. All are checked and redacted before any is stored."""
     from reflect.core import noteinput
 
     explicit = noteinput.parse_date(when) if when else None
+    if explicit and files and len(files) > 1 and not same_date:
+        raise InputError(
+            f"with {len(files)} files each note's date comes from its file name or 'date:' line; "
+            "add --same-date to give them all the --date instead"
+        )
     with _practice() as practice:
         limit = practice.settings.max_note_chars
         if not files or files == [Path("-")]:
@@ -383,6 +416,7 @@ def note_add(
             inputs = [noteinput.from_bytes(raw, "standard input", max_chars=limit, explicit=explicit, name_date=None, default=date.today())]
         else:
             inputs = noteinput.read_files(files, max_chars=limit, explicit=explicit)
+        _check_not_future([item.date for item in inputs], allow_future)
         c = practice.client(client)
         notes = practice.add_notes(c, inputs)
     if as_json:
@@ -412,6 +446,63 @@ def import_notes(
         typer.echo(f"imported {len(notes)} notes for {c.name}")
 
 
+def _check_not_future(days: list[date], allow: bool) -> None:
+    future = sorted(d for d in days if d > date.today())
+    if future and not allow:
+        raise InputError(f"the session date {future[0].isoformat()} is in the future; add --allow-future if that is right")
+
+
+@note_app.command("delete")
+@_run
+def note_delete(
+    client: ClientArg,
+    note_id: Annotated[int, typer.Argument(help="The note id from 'reflect note list'.", metavar="NOTE_ID")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: erase this note and everything derived from it.")] = False,
+) -> None:
+    """Erase one note: its text, redaction, commitments and index entries (to the standard of forget)."""
+    with _practice() as practice:
+        c = practice.client(client)
+        note = practice.note(c, note_id)
+        if not yes:
+            raise InputError(f"deleting note {note.id} of {c.name} ({note.date.isoformat()}) cannot be undone; add --yes to confirm")
+        practice.delete_note(c, note.id)
+    typer.echo(f"deleted note {note_id} of {c.name} ({note.date.isoformat()}); its index entries and commitments are gone")
+
+
+@note_app.command("edit")
+@_run
+def note_edit(
+    client: ClientArg,
+    note_id: Annotated[int, typer.Argument(help="The note id from 'reflect note list'.", metavar="NOTE_ID")],
+    file: Annotated[Optional[Path], typer.Argument(help="The corrected note (a file, or - for standard input); leave out to change only the date.", metavar="[FILE|-]", show_default=False)] = None,
+    when: Annotated[Optional[str], typer.Option("--date", "-d", metavar="YYYY-MM-DD", help="A new session date.")] = None,
+    allow_future: Annotated[bool, typer.Option("--allow-future", help="Accept a session date after today.")] = False,
+) -> None:
+    """Correct a note: its text (redacted and indexed again) and/or its date."""
+    from reflect.core import noteinput
+
+    new_date = noteinput.parse_date(when) if when else None
+    if file is None and new_date is None:
+        raise InputError("give the corrected note (a file or -) and/or --date")
+    if new_date:
+        _check_not_future([new_date], allow_future)
+    with _practice() as practice:
+        c = practice.client(client)
+        note = practice.note(c, note_id)
+        limit = practice.settings.max_note_chars
+        if file is None:
+            practice.redate_note(c, note.id, new_date)
+            typer.echo(f"note {note.id} of {c.name} is now dated {new_date.isoformat()}")
+            return
+        if file == Path("-"):
+            raw = sys.stdin.buffer.read(noteinput.max_bytes(limit) + 1)
+            item = noteinput.from_bytes(raw, "standard input", max_chars=limit, explicit=new_date, name_date=None, default=note.date)
+        else:
+            [item] = noteinput.read_files([file], max_chars=limit, explicit=new_date or note.date)
+        practice.edit_note(c, note.id, item)
+    typer.echo(f"note {note.id} of {c.name} ({item.date.isoformat()}) saved, redacted and indexed again")
+
+
 @note_app.command("list")
 @_run
 def note_list(client: ClientArg, as_json: JsonOpt = False) -> None:
@@ -420,16 +511,16 @@ def note_list(client: ClientArg, as_json: JsonOpt = False) -> None:
         c = practice.client(client)
         notes = practice.notes(c)
     if as_json:
-        _print_json({"notes": [{"id": n.id, "date": n.date.isoformat(), "chars": n.chars} for n in notes]})
+        _print_json({"notes": [{"id": n.id, "number": i, "date": n.date.isoformat(), "chars": n.chars} for i, n in enumerate(notes, 1)]})
         return
     if not notes:
         typer.echo(f"{c.name} has no notes yet")
         return
     from rich.table import Table
 
-    table = Table("id", "date", "chars", "begins")
-    for n in notes:
-        table.add_row(str(n.id), n.date.isoformat(), str(n.chars), Text(" ".join(n.original.split())[:50] + "…"))
+    table = Table("#", "id", "date", "chars", "begins", caption="# counts this client's sessions in date order; commands take the id")
+    for i, n in enumerate(notes, 1):
+        table.add_row(str(i), str(n.id), n.date.isoformat(), str(n.chars), Text(" ".join(n.original.split())[:50] + "…"))
     _console().print(table)
 
 
@@ -760,7 +851,7 @@ def forget(
         if not yes:
             raise InputError(f"forgetting {c.name} erases all their notes and cannot be undone; add --yes to confirm")
         practice.forget(c)
-    typer.echo(f"forgot client {c.id}: notes, roster, pseudonym map, prompts and index erased")
+    typer.echo(f"forgot {c.name}: notes, roster, pseudonym map, prompts and index erased")
 
 
 @app.command("reindex")

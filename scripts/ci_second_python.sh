@@ -36,8 +36,9 @@ REFLECT_HOME=$work/demo "$venv/bin/reflect" demo
 export REFLECT_HOME="$work/data"
 client="Maria Gonzalez"
 cat >"$work/2026-11-03.md" <<'NOTE'
-Maria wants to delegate the quarterly review to Tom Becker. She agreed to draft the hand-over plan by
-Friday and feels anxious about letting go of control. Call her at +1 415 555 0100 before the session.
+Maria wants to delegate the quarterly review to Tom Becker.
+She agreed to draft the hand-over plan by Friday and feels anxious about letting go of control.
+Call her at +1 415 555 0100 before the session.
 NOTE
 "$venv/bin/reflect" client add "$client"
 "$venv/bin/reflect" note add "$client" "$work/2026-11-03.md"

@@ -409,13 +409,33 @@ class Practice:
         return client
 
     def client(self, key: str) -> Client:
-        """A client by name (case-insensitive) or short id."""
+        """A client by short id, name or alias (case- and accent-insensitive), or a beginning of the name
+        that fits one client only; a near miss gets "did you mean …?"."""
+        import difflib
+
+        from reflect.core.redaction.text import fold
+
         found = self.store.client_by_key(key)
-        if found is None and any(c in key for c in "\u200b\u00ad\ufeff\u2060"):
-            found = self.store.client_by_key("".join(c for c in key if c not in "\u200b\u00ad\ufeff\u2060"))
-        if found is None:
-            raise NotFoundError(f"no client {key!r}; 'reflect client list' shows the clients")
-        return found
+        if found is not None:
+            return found
+        wanted = fold("".join(c for c in key if c not in "\u200b\u00ad\ufeff\u2060"))
+        if not wanted:
+            raise NotFoundError("no client given; 'reflect client list' shows the clients")
+        everyone = self.store.clients()
+        forms = {c.id: [fold(c.name), *(fold(a) for a in c.aliases)] for c in everyone}
+        exact = [c for c in everyone if wanted in forms[c.id]]
+        if len(exact) == 1:
+            return exact[0]
+        starts = [c for c in everyone if any(f.startswith(wanted) for f in forms[c.id])] if not exact else exact
+        if len(starts) == 1:
+            return starts[0]
+        if len(starts) > 1:
+            names = ", ".join(sorted(c.name for c in starts)[:4])
+            raise NotFoundError(f"{key!r} fits more than one client ({names}); type more of the name")
+        by_form = {f: c for c in everyone for f in forms[c.id]}
+        near = difflib.get_close_matches(wanted, list(by_form), n=1, cutoff=0.75)
+        hint = f"; did you mean {by_form[near[0]].name!r}?" if near else "; 'reflect client list' shows the clients"
+        raise NotFoundError(f"no client {key!r}{hint}")
 
     def clients(self) -> list[ClientSummary]:
         out = []
@@ -648,6 +668,25 @@ class Practice:
             self.reredact(client)
         return note
 
+    def delete_note(self, client: Client, note_id: int) -> None:
+        """Erase one note to the standard of ``forget``: its row and commitments go (SQLite's secure
+        delete zeroes their pages, the write-ahead log is checkpointed and the file vacuumed), and the
+        client's index is replaced by one without its passages; themes follow at the next look."""
+        self.note(client, note_id)  # NotFoundError when there is no such note
+        with self.store.transaction():
+            self.store.delete_note(client.id, note_id)
+        if not self.store.purge():
+            log.warning("a reader kept old pages in the write-ahead log; they are removed at the next checkpoint")
+        self._rebuild_index(client, self.store.notes(client.id))
+        log.info("client %s: note %s deleted", client.id, note_id)
+
+    def redate_note(self, client: Client, note_id: int, when: date) -> Note:
+        """Change a note's session date only (its text, redaction and index entries stay)."""
+        note = self.note(client, note_id)
+        with self.store.transaction():
+            self.store.set_note_date(client.id, note_id, when)
+        return replace(note, date=when)
+
     def _passages(self, note: Note) -> list[Passage]:
         return [
             Passage(note.id, note.date.isoformat(), text, i, digest=self.store.digest(note.client_id, text))
@@ -660,7 +699,7 @@ class Practice:
     def note(self, client: Client, note_id: int) -> Note:
         found = self.store.note(client.id, note_id) if _storable_id(note_id) else None
         if found is None:
-            raise NotFoundError(f"client {client.id} has no note {note_id}; 'reflect note list' shows the notes")
+            raise NotFoundError(f"{client.name} has no note {note_id}; 'reflect note list' shows the notes")
         return found
 
     # retrieval -----------------------------------------------------------------------------------
@@ -750,7 +789,7 @@ class Practice:
             raise InputError(f"unknown status {status!r}: use open, done or dropped")
         with self.store.transaction():
             if not _storable_id(commitment_id) or not self.store.set_commitment_status(client.id, commitment_id, status):
-                raise NotFoundError(f"client {client.id} has no commitment {commitment_id}; 'reflect commitment list' shows them")
+                raise NotFoundError(f"{client.name} has no commitment {commitment_id}; 'reflect commitment list' shows them")
 
     # model calls ---------------------------------------------------------------------------------
     def _ask(self, client: Client, purpose: str, messages: list[dict[str, str]], schema: dict, on_text, cancelled):
@@ -827,7 +866,7 @@ class Practice:
         from reflect.core.questions import fill_from_bank, format_passages, schema, validate
 
         if self.store.note_count(client.id) == 0:
-            raise InputError(f"client {client.id} has no notes yet; add one with 'reflect note add'")
+            raise InputError(f"{client.name} has no notes yet; add one with 'reflect note add'")
         themes = self.themes(client) if themes is None else themes
         if commitments is None:
             commitments = [c for c in self.commitments(client) if c.status == "open"]
@@ -871,7 +910,7 @@ class Practice:
     def prep(self, client: Client, on_text=None, cancelled=None) -> PrepBrief:
         notes = self.store.notes(client.id)
         if not notes:
-            raise InputError(f"client {client.id} has no notes yet; add one with 'reflect note add'")
+            raise InputError(f"{client.name} has no notes yet; add one with 'reflect note add'")
         themes = self.themes(client)
         latest = notes[-1].id
         every = self.commitments(client)
@@ -891,7 +930,7 @@ class Practice:
 
         notes = self.store.notes(client.id)
         if not notes:
-            raise InputError(f"client {client.id} has no notes yet; add one with 'reflect note add'")
+            raise InputError(f"{client.name} has no notes yet; add one with 'reflect note add'")
         note = self.note(client, note_id) if note_id is not None else notes[-1]
         context = self._passages(note)[:6]
         count = 3

@@ -588,6 +588,13 @@ class Store:
             "UPDATE notes SET redacted = ? WHERE client_id = ? AND id = ?", (k.seal(self._f("notes.redacted", note_id), redacted), client_id, note_id)
         )
 
+    def delete_note(self, client_id: str, note_id: int) -> None:
+        self.db.execute("DELETE FROM commitments WHERE client_id = ? AND note_id = ?", (client_id, note_id))
+        self.db.execute("DELETE FROM notes WHERE client_id = ? AND id = ?", (client_id, note_id))
+
+    def set_note_date(self, client_id: str, note_id: int, when: date) -> None:
+        self.db.execute("UPDATE notes SET date = ? WHERE client_id = ? AND id = ?", (when.isoformat(), client_id, note_id))
+
     def note_count(self, client_id: str) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM notes WHERE client_id = ?", (client_id,)).fetchone()[0])
 

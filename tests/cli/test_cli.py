@@ -310,3 +310,9 @@ def test_usage_errors_are_one_line_too(isolated_home: Path) -> None:
         assert out.returncode == 2
         lines = out.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("reflect: error: "), out.stderr
+
+
+def test_help_shows_no_python_types_after_flags_or_arguments() -> None:
+    for command in (["note", "add"], ["forget"], ["prep"], ["person", "add"], []):
+        text = run(*command, "--help").stdout
+        assert "<bool>" not in text and "<str>" not in text and "<list[" not in text, command
