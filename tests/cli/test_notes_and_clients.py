@@ -1,0 +1,71 @@
+"""Correcting notes from the CLI and finding a client the way a coach types it."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from tests.cli.test_cli import MARIA, fails, ok  # noqa: F401
+from tests.cli.test_cli import fakes  # noqa: F401
+
+
+def _notes(tmp_path, *names: str):
+    paths = []
+    for name in names:
+        path = tmp_path / name
+        path.write_text(f"Session notes in {name}: delegation and the board deck.", encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def test_several_files_keep_their_own_dates_unless_same_date_is_asked(tmp_path) -> None:
+    ok("client", "add", MARIA)
+    files = _notes(tmp_path, "2026-01-05-a.md", "2026-01-12-b.md")
+    assert "--same-date" in fails("note", "add", MARIA, *files, "--date", "2026-09-02", code=2)
+    added = json.loads(ok("note", "add", MARIA, *files, "--json").stdout)["notes"]
+    assert [n["date"] for n in added] == ["2026-01-05", "2026-01-12"]
+    more = _notes(tmp_path, "c.md", "d.md")
+    added = json.loads(ok("note", "add", MARIA, *more, "--date", "2026-02-02", "--same-date", "--json").stdout)["notes"]
+    assert [n["date"] for n in added] == ["2026-02-02", "2026-02-02"]
+
+
+def test_a_future_date_needs_allow_future(tmp_path) -> None:
+    ok("client", "add", MARIA)
+    [path] = _notes(tmp_path, "n.md")
+    future = (date.today() + timedelta(days=400)).isoformat()
+    assert "in the future" in fails("note", "add", MARIA, path, "--date", future, code=2)
+    ok("note", "add", MARIA, path, "--date", future, "--allow-future")
+
+
+def test_delete_and_edit_a_note(tmp_path) -> None:
+    ok("client", "add", MARIA)
+    files = _notes(tmp_path, "2026-01-05.md", "2026-01-12.md")
+    ids = [n["id"] for n in json.loads(ok("note", "add", MARIA, *files, "--json").stdout)["notes"]]
+    assert "--yes" in fails("note", "delete", MARIA, str(ids[0]), code=2)
+    ok("note", "delete", MARIA, str(ids[0]), "--yes")
+    listed = json.loads(ok("note", "list", MARIA, "--json").stdout)["notes"]
+    assert [n["id"] for n in listed] == [ids[1]] and listed[0]["number"] == 1
+    fails("note", "delete", MARIA, str(ids[0]), "--yes", code=3)
+    ok("note", "edit", MARIA, str(ids[1]), "--date", "2026-01-20")
+    assert json.loads(ok("note", "list", MARIA, "--json").stdout)["notes"][0]["date"] == "2026-01-20"
+    fixed = tmp_path / "fixed.md"
+    fixed.write_text("Corrected: she delegated the deck to Tom Becker.", encoding="utf-8")
+    ok("note", "edit", MARIA, str(ids[1]), str(fixed))
+    shown = json.loads(ok("note", "show", MARIA, str(ids[1]), "--redacted", "--json").stdout)
+    assert shown["redacted"].startswith("Corrected: she delegated") and "Tom Becker" not in shown["redacted"]
+    assert shown["date"] == "2026-01-20"
+    assert "--date" in fails("note", "edit", MARIA, str(ids[1]), code=2)
+
+
+def test_a_client_is_found_by_alias_prefix_or_accent_free_name_and_near_misses_get_a_hint() -> None:
+    ok("client", "add", "Rebecca Hartley", "--alias", "Bex")
+    ok("client", "add", "Siobhán Ní Bhriain")
+    ok("client", "add", "Rebekah Stone")
+    assert "Rebecca Hartley has no notes yet" in ok("note", "list", "BEX").stdout
+    assert json.loads(ok("note", "list", "Bex", "--json").stdout) == {"notes": []}
+    ok("note", "list", "siobhan ni bhriain")
+    ok("note", "list", "Siob")
+    assert "more than one client" in fails("note", "list", "Rebe", code=3)
+    message = fails("note", "list", "Rebeca Hartley", code=3)
+    assert "did you mean 'Rebecca Hartley'?" in message
+    assert "'Nobody At All'" in fails("note", "list", "Nobody At All", code=3)
