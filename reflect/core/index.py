@@ -65,10 +65,15 @@ def leftovers(path: Path) -> list[Path]:
 
 
 def recover_swap(path: Path) -> None:
-    """Finish or undo an index swap a crash interrupted: a complete ``.new`` with no live index is
-    moved in; any other leftover is removed (the index is derived and can be rebuilt)."""
+    """Finish or undo an index swap a crash interrupted. A complete ``.new`` always wins — it was built
+    from the newer redacted text, and the live index may hold vectors of text since re-redacted — so it
+    replaces whatever is live; an incomplete one is removed (the practice then re-redacts and rebuilds
+    that client's index at its next use: see ``Practice.index``)."""
     fresh, stale = leftovers(path)
-    if not path.exists() and fresh.is_dir() and (fresh / ".complete").exists():
+    if fresh.is_dir() and (fresh / ".complete").exists():
+        if path.exists():
+            shutil.rmtree(stale, ignore_errors=True)
+            os.replace(path, stale)
         os.replace(fresh, path)
     for leftover in (fresh, stale):
         shutil.rmtree(leftover, ignore_errors=True)
@@ -144,7 +149,7 @@ class ChromaIndex:
             built = ChromaIndex(fresh)
             built.add(passages, vectors)
             built.close()
-            (fresh / ".complete").touch()  # the new index is whole: a crash from here on keeps it
+            (fresh / ".complete").touch()  # the new index is whole: from here on a crash keeps it (recover_swap)
             self.close()
             os.replace(self.path, stale)
             os.replace(fresh, self.path)

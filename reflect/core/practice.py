@@ -58,6 +58,12 @@ QUESTION_COUNT = 5
 _BIDI_CONTROLS = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+def _fold(text: str) -> str:
+    from reflect.core.redaction.text import fold
+
+    return fold(text)
+
+
 def _storable_id(value: int) -> bool:
     """An id SQLite can hold (a 20-digit number is simply not found, not an internal error)."""
     return 0 < value < 2**63
@@ -158,6 +164,7 @@ class Practice:
         # The app calls the core from several worker threads: components load once, under this lock,
         # and the language model (llama.cpp is not thread-safe) answers one request at a time.
         self._components_lock = threading.RLock()
+        self._reredacting = False
         self._model_lock = threading.Lock()
         self._gate: RedactionGate | None = None
         self._theme_vectors: tuple | None = None
@@ -365,7 +372,13 @@ class Practice:
         if found is not None:
             return found
         with self._components_lock:
-            return self._open_index(client)
+            opened = self._open_index(client)
+        if not self._reredacting and self.store.reredact_pending(client.id):
+            # A roster change (or a learned name) committed, but a crash stopped its re-redaction:
+            # finish it before anything reads this index.
+            log.warning("client %s: finishing a re-redaction a crash interrupted", client.id)
+            self.reredact(client, everything=True, rebuild=True)
+        return opened
 
     def _open_index(self, client: Client) -> "VectorIndex":
         if client.id not in self._indexes:
@@ -378,6 +391,15 @@ class Practice:
         return self._indexes[client.id]
 
     # clients and roster --------------------------------------------------------------------------
+    @staticmethod
+    def _check_free(pmap: PseudonymMap, forms: list[str], owner: str | None) -> None:
+        """A name or alias already on the roster for someone else is refused (it would be dropped)."""
+        for form in forms:
+            row = pmap.entry(_fold(form))
+            if row is not None and row.origin == ROSTER and not row.part and row.placeholder != owner:
+                who = pmap.display(row.placeholder) or row.placeholder
+                raise InputError(f"{form!r} is already on the roster for {who}; use another form or 'reflect person alias'")
+
     def _check_name(self, name: str, what: str) -> str:
         import unicodedata
 
@@ -391,6 +413,9 @@ class Practice:
         name = " ".join(name.split())
         if not name:
             raise InputError(f"{what} name is empty")
+        if sum(ch.isalnum() for ch in name) < 2:
+            # "J" or "--" would be dropped or would match everywhere: a name needs two letters or digits.
+            raise InputError(f"{what} {name!r} is too short to be a name: give at least two letters")
         if len(name) > 200:
             raise InputError(f"{what} name is not a plausible name (over 200 characters)")
         return name
@@ -451,21 +476,25 @@ class Practice:
         roster: every form of their name is always redacted, in the notes already stored too."""
         name = self._check_name(name, "person")
         aliases = [self._check_name(a, "alias") for a in aliases]
+        self._check_free(self.pseudonym_map(client), [name, *aliases], None)
         organisation = org or bool(role and role.strip().lower() in {"employer", "organisation", "organization", "company", "org"})
         kind = "ORG" if organisation else "PERSON"
         pmap = self.pseudonym_map(client)
         extra = self.gate.roster_forms(kind, name)  # an organisation's distinctive first word
         with self.store.transaction():
             person = self.store.add_person(client.id, name, aliases, role, kind)
-            pmap.register(kind, name, [*aliases, *extra])
+            pmap.register(kind, name, aliases, short_forms=extra)
+            everything = bool(pmap.changed_rows or pmap.removed_rows)  # forms re-pointed: every note follows
             self.store.save_map(client.id, pmap)
+            self.store.mark_reredact(client.id)
         log.info("person %s added for client %s", person.id, client.id)
-        return person, self.reredact(client)
+        return person, self.reredact(client, everything=everything)
 
     def add_alias(self, client: Client, alias: str, person: Person | None = None) -> Reredaction:
         """Another name for the client (or for someone on their roster); stored notes follow."""
         alias = self._check_name(alias, "alias")
         pmap = self.pseudonym_map(client)
+        self._check_free(pmap, [alias], CLIENT_PLACEHOLDER if person is None else pmap.lookup(_fold(person.name))[1])
         with self.store.transaction():
             if person is None:
                 self.store.set_client_aliases(client.id, [*client.aliases, alias])
@@ -473,9 +502,11 @@ class Practice:
             else:
                 self.store.set_person_aliases(person.id, client.id, [*person.aliases, alias])
                 pmap.register(person.kind, person.name, [alias])
+            everything = bool(pmap.changed_rows or pmap.removed_rows)
             self.store.save_map(client.id, pmap)
+            self.store.mark_reredact(client.id)
         log.info("alias added for client %s", client.id)
-        return self.reredact(client)
+        return self.reredact(client, everything=everything)
 
     def person(self, client: Client, name: str) -> Person:
         """Someone on a client's roster, by name or alias (any case or typographic form)."""
@@ -522,6 +553,7 @@ class Practice:
         pmap.ignore(form)
         with self.store.transaction():
             self.store.save_map(client.id, pmap)
+            self.store.mark_reredact(client.id)
         return self.reredact(client, everything=True)
 
     def merge(self, client: Client, first: str, second: str) -> Reredaction:
@@ -531,12 +563,18 @@ class Practice:
         a, b = self._placeholder_of(pmap, client, first), self._placeholder_of(pmap, client, second)
         if a == b:
             raise InputError(f"{first!r} and {second!r} are already one entry ({a})")
+        if CLIENT_PLACEHOLDER in (a, b):
+            raise InputError(f"to make a form the client's own, use 'reflect client alias {client.name} FORM' (a merge cannot be undone)")
+        types = {r.type for r in pmap.rows if r.placeholder in (a, b)}
+        if len(types) > 1:
+            raise InputError(f"{first!r} and {second!r} are a person and an organisation; only entries of one kind can be merged")
         if b == CLIENT_PLACEHOLDER or (any(r.placeholder == b and r.origin == ROSTER for r in pmap.rows)
                                        and not any(r.placeholder == a and r.origin == ROSTER for r in pmap.rows)):
             a, b = b, a
         pmap.merge(b, a)
         with self.store.transaction():
             self.store.save_map(client.id, pmap)
+            self.store.mark_reredact(client.id)
         return self.reredact(client, everything=True)
 
     @staticmethod
@@ -612,6 +650,8 @@ class Practice:
         try:
             with self.store.transaction():
                 self.store.save_map(client.id, pmap)
+                if learned:
+                    self.store.mark_reredact(client.id)
                 for item, redaction in zip(inputs, redactions):
                     note_id = self.store.add_note(client.id, item.date, item.text, redaction.redacted)
                     stored.append(Note(note_id, client.id, item.date, item.text, redaction.redacted))
@@ -660,6 +700,8 @@ class Practice:
         note = Note(old.id, client.id, item.date, item.text, redaction.redacted)
         with self.store.transaction():
             self.store.save_map(client.id, pmap)
+            if learned:
+                self.store.mark_reredact(client.id)
             self.store.update_note(client.id, note_id, item.date, item.text, redaction.redacted)
             self.store.refresh_commitments(client.id, note_id, extract_commitments(redaction.redacted))
         embedded = self._rebuild_index(client, self.store.notes(client.id))
@@ -796,7 +838,8 @@ class Practice:
         """The one door to the model: check the prompt against the client's current map, record the
         exact (redacted) prompt, then generate."""
         outbound = self._outbound(client.id)
-        messages = [{**m, "content": outbound.text(m["content"])} for m in messages]
+        # The system message is reflect's own fixed text: only what carries the client's material is checked.
+        messages = [m if m.get("role") == "system" else {**m, "content": outbound.text(m["content"])} for m in messages]
         rendered = "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in messages)
         with self.store.transaction():
             self.store.record_prompt(client.id, purpose, rendered)
@@ -1061,7 +1104,7 @@ class Practice:
         if stale:
             log.info("removed %d leftover copies of the store", len(stale))
 
-    def reredact(self, client: Client, *, everything: bool = False, index: bool = True) -> Reredaction:
+    def reredact(self, client: Client, *, everything: bool = False, index: bool = True, rebuild: bool = False) -> Reredaction:
         """Bring a client's stored notes in step with their current roster and map.
 
         Each note that still holds a name the map knows (or, with ``everything``, each note) is
@@ -1071,6 +1114,17 @@ class Practice:
         their vectors, and no vector computed from the old text is left in any file.
         """
         started = time.perf_counter()
+        self._reredacting = True
+        try:
+            report = self._reredact(client, everything=everything, index=index, rebuild=rebuild)
+        finally:
+            self._reredacting = False
+        report.seconds = time.perf_counter() - started
+        log.info("client %s: re-redaction checked %d notes, changed %d, %d names, %d passages re-embedded in %.2fs",
+                 client.id, report.notes_checked, report.notes_changed, report.names_caught, report.passages_reembedded, report.seconds)
+        return report
+
+    def _reredact(self, client: Client, *, everything: bool, index: bool, rebuild: bool = False) -> Reredaction:
         report = Reredaction()
         pmap = self.pseudonym_map(client)
         outbound = Outbound(pmap, client.id)
@@ -1091,24 +1145,31 @@ class Practice:
                     changed[note.id] = replace(current, redacted=redaction.redacted)
             if not any(row.origin == LEARNED for row in pmap.rows[known:]):
                 break
+        scrub = outbound.text
         if pmap.dirty or changed:
             before = {n.id: n.redacted for n in notes}
             with self.store.transaction():
                 self.store.save_map(client.id, pmap)
                 for note in changed.values():
                     self.store.set_redacted(client.id, note.id, note.redacted)
-                    self.store.replace_commitments(client.id, note.id, extract_commitments(note.redacted))
+                    self.store.replace_commitments(client.id, note.id, extract_commitments(note.redacted), scrub)
+
             from reflect.core.redaction.gate import PLACEHOLDER_RE
 
             report.notes_changed = len(changed)
             report.names_caught = sum(
                 max(0, len(PLACEHOLDER_RE.findall(n.redacted)) - len(PLACEHOLDER_RE.findall(before[n.id]))) for n in changed.values()
             )
-            if changed and index:
-                report.passages_reembedded = self._rebuild_index(client, [changed.get(n.id, n) for n in notes])
-        report.seconds = time.perf_counter() - started
-        log.info("client %s: re-redaction checked %d notes, changed %d, %d names, %d passages re-embedded in %.2fs",
-                 client.id, report.notes_checked, report.notes_changed, report.names_caught, report.passages_reembedded, report.seconds)
+        with self.store.transaction():
+            # Commitments the coach kept after editing their sentence away hold old text too.
+            self.store.scrub_commitments(client.id, scrub)
+        if (changed or rebuild) and index:
+            # (rebuild: after a crash the store may be re-redacted already and only the index behind it)
+            report.passages_reembedded = self._rebuild_index(client, [changed.get(n.id, n) for n in notes])
+        if index:
+            # Notes and index are in step with the map: nothing left to repair at next use.
+            with self.store.transaction():
+                self.store.clear_reredact(client.id)
         return report
 
     def _rebuild_index(self, client: Client, notes: list[Note], reuse: bool = True) -> int:
@@ -1139,10 +1200,14 @@ class Practice:
         reports = {}
         for c in [client] if client else self.store.clients():
             report = self.reredact(c, everything=True, index=False)
+            scrub = self._outbound(c.id).text
             with self.store.transaction():
                 for note in self.store.notes(c.id):
                     self.store.refresh_commitments(c.id, note.id, extract_commitments(note.redacted))
+                self.store.scrub_commitments(c.id, scrub)
             report.passages_reembedded += self._rebuild_index(c, self.store.notes(c.id), reuse=False)
+            with self.store.transaction():
+                self.store.clear_reredact(c.id)
             reports[c.id] = report
         return reports
 

@@ -114,10 +114,15 @@ MIGRATIONS: list[str] = [
     """,
     # v5: tamper evidence. Sealed values are bound to their row as well as their owner and field (a
     # value swapped between two notes no longer opens); a passphrase check value tells a wrong
-    # passphrase from an altered key. Rows sealed before are re-sealed at the next unlock.
+    # passphrase from an altered key. Rows sealed before are re-sealed at the next unlock. And the
+    # clients whose stored notes must be re-redacted (set with the roster change that requires it,
+    # cleared once the notes and the index follow), so a crash in between is repaired at next use.
     """
     ALTER TABLE crypto ADD COLUMN row_bound INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE crypto ADD COLUMN verifier TEXT;
+    CREATE TABLE reredact_pending (
+        client_id TEXT PRIMARY KEY REFERENCES clients(id) ON DELETE CASCADE
+    );
     """,
 ]
 
@@ -595,6 +600,15 @@ class Store:
     def set_note_date(self, client_id: str, note_id: int, when: date) -> None:
         self.db.execute("UPDATE notes SET date = ? WHERE client_id = ? AND id = ?", (when.isoformat(), client_id, note_id))
 
+    def mark_reredact(self, client_id: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO reredact_pending (client_id) VALUES (?)", (client_id,))
+
+    def clear_reredact(self, client_id: str) -> None:
+        self.db.execute("DELETE FROM reredact_pending WHERE client_id = ?", (client_id,))
+
+    def reredact_pending(self, client_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM reredact_pending WHERE client_id = ?", (client_id,)).fetchone() is not None
+
     def note_count(self, client_id: str) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM notes WHERE client_id = ?", (client_id,)).fetchone()[0])
 
@@ -665,17 +679,58 @@ class Store:
             if text not in texts and row["status"] is None:
                 self.db.execute("DELETE FROM commitments WHERE id = ?", (row["id"],))
 
-    def replace_commitments(self, client_id: str, note_id: int, texts: list[str]) -> None:
-        """A re-redacted note's commitments: the same commitments with placeholders where names were,
-        so they are paired with the stored ones in order and keep their ids and the coach's statuses;
-        stored ones left over are removed (their text may hold a name now redacted)."""
+    def replace_commitments(self, client_id: str, note_id: int, texts: list[str], scrub=None) -> None:
+        """A re-redacted note's commitments: each new text is paired with the stored commitment it is
+        the same as once placeholders and names are set aside (never by position: two commitments of
+        one note must not swap the coach's statuses), keeping its id and status. A stored one left
+        unpaired is removed, unless the coach set its status: then it stays, with ``scrub`` applied
+        to its text (the current map), so it never keeps a name now redacted."""
+        import difflib
+
+        from reflect.core.redaction.gate import PLACEHOLDER_RE
+
         k = self._key(client_id)
-        rows = list(self.db.execute("SELECT id FROM commitments WHERE client_id = ? AND note_id = ? ORDER BY id", (client_id, note_id)))
-        for row, text in zip(rows, texts):
-            self.db.execute("UPDATE commitments SET text = ? WHERE id = ?", (k.seal(self._f("commitments.text", row["id"]), text), row["id"]))
-        for row in rows[len(texts) :]:
-            self.db.execute("DELETE FROM commitments WHERE id = ?", (row["id"],))
-        self.add_commitments(client_id, note_id, texts[len(rows) :])
+
+        def skeleton(text: str) -> str:
+            return " ".join(PLACEHOLDER_RE.sub(" ", text).split()).casefold()
+
+        rows = [
+            {"id": r["id"], "status": r["status"], "text": k.open(self._f("commitments.text", r["id"]), r["text"])}
+            for r in self.db.execute("SELECT id, text, status FROM commitments WHERE client_id = ? AND note_id = ? ORDER BY id", (client_id, note_id))
+        ]
+        pairs = sorted(
+            ((difflib.SequenceMatcher(None, skeleton(row["text"]), skeleton(text)).ratio(), i, j)
+             for i, row in enumerate(rows) for j, text in enumerate(texts)),
+            reverse=True,
+        )
+        used_rows: set[int] = set()
+        used_texts: set[int] = set()
+        for ratio, i, j in pairs:
+            if ratio < 0.6 or i in used_rows or j in used_texts:
+                continue
+            used_rows.add(i)
+            used_texts.add(j)
+            self.db.execute("UPDATE commitments SET text = ? WHERE id = ?", (k.seal(self._f("commitments.text", rows[i]["id"]), texts[j]), rows[i]["id"]))
+        for i, row in enumerate(rows):
+            if i in used_rows:
+                continue
+            if row["status"] is None:
+                self.db.execute("DELETE FROM commitments WHERE id = ?", (row["id"],))
+            elif scrub is not None:
+                self.db.execute("UPDATE commitments SET text = ? WHERE id = ?", (k.seal(self._f("commitments.text", row["id"]), scrub(row["text"])), row["id"]))
+        self.add_commitments(client_id, note_id, [t for j, t in enumerate(texts) if j not in used_texts])
+
+    def scrub_commitments(self, client_id: str, scrub) -> int:
+        """Apply ``scrub`` (the current map) to every commitment text of a client; returns how many changed."""
+        k = self._key(client_id)
+        changed = 0
+        for r in list(self.db.execute("SELECT id, text FROM commitments WHERE client_id = ?", (client_id,))):
+            text = k.open(self._f("commitments.text", r["id"]), r["text"])
+            clean = scrub(text)
+            if clean != text:
+                self.db.execute("UPDATE commitments SET text = ? WHERE id = ?", (k.seal(self._f("commitments.text", r["id"]), clean), r["id"]))
+                changed += 1
+        return changed
 
     def set_commitment_status(self, client_id: str, commitment_id: int, status: str | None) -> bool:
         cur = self.db.execute(

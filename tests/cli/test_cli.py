@@ -116,7 +116,7 @@ def test_import_folder(maria: Path) -> None:
 
 def test_note_show_and_redacted_json_shape(maria: Path) -> None:
     [n] = json.loads(ok("note", "list", MARIA, "--json").stdout)["notes"]
-    assert set(n) == {"id", "date", "chars"}
+    assert set(n) == {"id", "number", "date", "chars"}  # "number" added (the per-client session number)
     shown = json.loads(ok("note", "show", MARIA, str(n["id"]), "--redacted", "--json").stdout)
     assert set(shown) == {"id", "client", "date", "redacted"}
     assert "Tom" not in shown["redacted"] and "[PERSON_1]" in shown["redacted"]
@@ -254,7 +254,7 @@ def test_twenty_notes_in_one_command_load_the_models_once(maria: Path, monkeypat
     monkeypatch.setattr(FakeDetector, "__init__", counting_init)
     files = []
     for day in range(1, 21):
-        f = maria / f"2026-12-{day:02d}.md"
+        f = maria / f"2026-10-{day:02d}.md"
         f.write_text(f"Session {day}: Mari worked on delegation with Tom.")
         files.append(str(f))
     out = json.loads(ok("note", "add", MARIA, *files, "--json").stdout)

@@ -132,6 +132,10 @@ class MapEntry(NamedTuple):
     ``seen``: found by the detector on weaker evidence ("Spoke", "w/", "Jan"): it keeps its placeholder
     if the detector finds it again, but is never matched on its own. ``ignored``: the coach said it is
     not a name (type ``IGNORE``): never matched, never learned, and the detector's finding is dropped."""
+    part: bool = False
+    """A form derived from a name rather than typed or found whole: a part of a multi-word name
+    ("Price" of "Mark Price"), an initial form, an organisation's first word. A part that is an
+    everyday word matches only when capitalised ("prices rose" stays)."""
 
 
 def _name_parts(name: str) -> list[str]:
@@ -139,7 +143,9 @@ def _name_parts(name: str) -> list[str]:
     ("Rebecca (Bex) Hartley" -> "Bex"), and a part needs two characters and a letter ("[x]", "7" and
     "J." are no parts)."""
     parts = [p.strip("[](){}<>\"'“”‘’,;:!?") for p in re.split(r"[\s.]+", name)]
-    return [p for p in parts if len(p) >= 2 and any(ch.isalpha() for ch in p)]
+    # A hyphenated surname's halves are parts too ("O'Neill-Hart": "O'Neill", "Hart").
+    parts += [half for p in parts if "-" in p for half in p.split("-")]
+    return list(dict.fromkeys(p for p in parts if len(p) >= 2 and any(ch.isalpha() for ch in p)))
 
 
 def _canon(folded: str) -> str:
@@ -148,17 +154,18 @@ def _canon(folded: str) -> str:
 
 
 def _key_pattern(key: str, plural: bool) -> str:
-    """A regex for a folded key that tolerates how names get typed: an apostrophe may be missing or a
-    space ("obrien", "o brien"), a hyphen may be a space or missing ("jean luc", "jeanluc"), parts may
-    be split by any whitespace (a line break), and a plural ("the O'Briens") is part of the match."""
+    """A regex for a folded key that tolerates how names get typed: an apostrophe may be missing, or
+    followed or replaced by a space ("obrien", "o brien", "o' brien"), a hyphen may be a space, missing,
+    doubled or broken across a line ("jean luc", "jeanluc", "jean - luc", "jean-\nluc"), parts may be
+    split by any whitespace (a line break), and a plural ("the O'Briens") is part of the match."""
     parts = []
     for part in key.split():
         piece = ""
         for ch in part:
             if ch == "'":
-                piece += r"['\s]?"
+                piece += r"(?:'\s?|\s)?"
             elif ch == "-":
-                piece += r"[-\s]?"
+                piece += r"(?:\s*-+\s*|\s+)?"
             else:
                 piece += re.escape(ch)
         parts.append(piece)
@@ -224,11 +231,12 @@ class PseudonymMap:
     def ignored(self, key: str) -> bool:
         return key in self._ignored
 
-    def add(self, type_: str, surface: str, placeholder: str, *, key: str | None = None, origin: str = LEARNED) -> None:
+    def add(self, type_: str, surface: str, placeholder: str, *, key: str | None = None, origin: str = LEARNED, part: bool = False) -> None:
         key = key if key is not None else fold(surface)
-        if len(key) < 2 or key in self._by_key or key in self._ignored:
+        # A key needs two letters or digits: punctuation alone ("--") would match everywhere.
+        if len(_canon(key)) < 2 or not re.search(r"[^\W_]", key) or key in self._by_key or key in self._ignored:
             return
-        row = MapEntry(type_, key, surface, placeholder, origin)
+        row = MapEntry(type_, key, surface, placeholder, origin, part)
         self.rows.append(row)
         self.new_rows.append(row)
         self._index(row)
@@ -250,10 +258,10 @@ class PseudonymMap:
             if len(parts) > 1:
                 for part in parts:
                     part_origin = origin if origin != LEARNED or credible is None or credible(part) else SEEN
-                    self.add(label, part, placeholder, origin=part_origin)
+                    self.add(label, part, placeholder, origin=part_origin, part=True)
                 # "M. Gonzalez", "M Gonzalez": an initial with the surname.
-                self.add(label, f"{parts[0][0]}. {parts[-1]}", placeholder, origin=origin)
-                self.add(label, f"{parts[0][0]} {parts[-1]}", placeholder, origin=origin)
+                self.add(label, f"{parts[0][0]}. {parts[-1]}", placeholder, origin=origin, part=True)
+                self.add(label, f"{parts[0][0]} {parts[-1]}", placeholder, origin=origin, part=True)
 
     def _replace(self, old: MapEntry, new: MapEntry) -> None:
         self.rows[self.rows.index(old)] = new
@@ -262,7 +270,8 @@ class PseudonymMap:
         else:
             self.changed_rows.append((old, new))
 
-    def register(self, label: str, name: str, aliases: Iterable[str] = (), placeholder: str | None = None) -> str:
+    def register(self, label: str, name: str, aliases: Iterable[str] = (), placeholder: str | None = None,
+                 short_forms: Iterable[str] = ()) -> str:
         """Put a roster entry on the map: the name, its parts, "M. Gonzalez" and every alias, all under
         one placeholder, so one person never gets two. The placeholder is the name's if the map knows
         it, else one the map learned for a part or alias of it ("Niamh" before "Niamh O'Brien" was on
@@ -286,11 +295,13 @@ class PseudonymMap:
                 self.unignore(key)
             row = self._by_key.get(key)
             if row is not None and row.origin != ROSTER:
-                self._replace(row, row._replace(type=label, placeholder=placeholder, origin=ROSTER))
+                self._replace(row, row._replace(type=label, placeholder=placeholder, origin=ROSTER, part=key in parts or key in initials))
         self._reindex()
         self.learn(label, name, placeholder, origin=ROSTER)
         for alias in aliases:
             self.add(label, alias, placeholder, origin=ROSTER)
+        for form in short_forms:
+            self.add(label, form, placeholder, origin=ROSTER, part=True)
         return placeholder
 
     def ignore(self, key: str) -> list[MapEntry]:
@@ -298,7 +309,7 @@ class PseudonymMap:
         key is never learned again for this client. Returns the entries removed. Roster entries are the
         coach's own and are removed from the roster instead."""
         key = fold(key)
-        gone = [r for r in self.rows if r.key == key and r.origin in (LEARNED, SEEN)]
+        gone = [r for r in self.rows if r.key == key and (r.origin in (LEARNED, SEEN) or (r.origin == ROSTER and r.part))]
         # A multi-word form takes its parts (and "S. Daily" forms) learned with it along.
         placeholders = {r.placeholder for r in gone}
         words = set(key.split())
@@ -345,12 +356,20 @@ class PseudonymMap:
         if self._pattern is None:
             rows = sorted((r for r in self._by_key.values() if r.origin in (ROSTER, LEARNED)), key=lambda r: len(r.key), reverse=True)
             common = common_words()
+
+            def pattern(r: MapEntry) -> str:
+                return _key_pattern(r.key, plural=len(r.key) >= 3 and r.key not in common and r.key[-1].isalpha())
+
+            # A distinctive name is caught glued to digits, an underscore or an @ ("@zorbik",
+            # "zorbik_lant", "Zorbik2025"); a short or common one only as a whole word.
+            # Longest first across both kinds, so "jean-luc" wins over "jean".
             alternatives = [
-                _key_pattern(r.key, plural=len(r.key) >= 3 and r.key not in common and r.key[-1].isalpha())
+                rf"(?<![^\W\d_]){pattern(r)}(?![^\W\d_])"
+                if len(_canon(r.key)) >= 5 and r.key not in common and " " not in r.key
+                else rf"(?<![\w@]){pattern(r)}(?![\w@])"
                 for r in rows
             ]
-            body = "|".join(alternatives) if alternatives else r"(?!x)x"
-            self._pattern = re.compile(rf"(?<![\w@])(?:{body})(?![\w@])")
+            self._pattern = re.compile("|".join(alternatives) if alternatives else r"(?!x)x")
         return self._pattern
 
     def reidentify(self, text: str) -> str:
@@ -456,7 +475,11 @@ class RedactionGate:
             start, end = span_back(index, m.start(), m.end())
             # "will" the verb, not "Will" the person. A name the coach put on the roster ("Mark") is
             # matched in every case unless it is a function word; a learned one only when capitalised.
-            ambiguous = key in stop if hit.origin == ROSTER else key in common
+            if hit.origin == ROSTER:
+                # A function word, or an everyday word that is only part of a name ("Price" of "Mark Price").
+                ambiguous = key in stop or (hit.part and key in self.common)
+            else:
+                ambiguous = key in common or (hit.part and key in self.common)
             # ...except as the heading of a note about them: "will – sess 2", "mark: check-in".
             heading = hit.origin == ROSTER and not text[:start].strip() and re.match(r"[ \t]*[-–—:]", text[end:])
             if " " not in key and ambiguous and not text[start : start + 1].isupper() and not heading:
@@ -513,7 +536,7 @@ class RedactionGate:
         first = words[0]
         key = fold(first)
         if (len(key) >= 4 and first[:1].isupper() and _NAME_WORD.fullmatch(normalise(first, fold=False)[0])
-                and key not in stop_words() and key not in CALENDAR_WORDS and key not in self.common and key not in self.names):
+                and key not in stop_words() and key not in CALENDAR_WORDS and key not in self.vocabulary and key not in self.names):
             return [first]
         return []
 

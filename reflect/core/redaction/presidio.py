@@ -57,7 +57,7 @@ _DATE_CUES = (
     r"induction|mri|ivf|passed\s+away|died|memorial|christening|graduation|mitzvah|transplant|consultant|clinic"
 )
 # Characters of one address segment: no sentence or segment punctuation, and not running into a clause.
-_SEGMENT = r"(?:(?!\s(?i:with|and|but|because|since|when|where|who|for|to|from|so|about|after|before|until)\b)[^,.;!?\n])*"
+_SEGMENT = r"(?:(?!\s(?i:with|and|but|because|since|when|where|who|for|to|from|so|about|after|before|until)\b)[^,.;!?\n]){0,60}"
 
 
 def _pattern_recognizers():
@@ -98,10 +98,10 @@ def _pattern_recognizers():
             supported_entity="STREET_ADDRESS",
             name="StreetAddressRecognizer",
             patterns=[
-                Pattern("number + street", rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][\w'’.-]*\s+){{0,4}}(?i:{STREET_WORDS})\b\.?", 0.7),
-                Pattern("street + number", rf"\b[\w'’-]*(?i:{STREET_ENDINGS})\s+\d{{1,5}}[A-Za-z]?\b", 0.6),
-                Pattern("prefix street", rf"\b(?i:{STREET_PREFIXES})\.?\s+(?:[\w'’-]+\s+){{0,4}}\d{{1,5}}[A-Za-z]?\b", 0.6),
-                Pattern("number name number", r"\b\d{2,6}\s+[A-Z][\w'’-]+(?:\s+[\w'’-]+){0,3}\s+\d{1,5}\b", 0.55),
+                Pattern("number + street", rf"\b\d{{1,5}}[A-Za-z]?,?\s{{1,3}}(?:[A-Z][\w'’.-]{{0,30}}\s{{1,3}}){{0,4}}(?i:{STREET_WORDS})\b\.?", 0.7),
+                Pattern("street + number", rf"\b[\w'’-]{{0,30}}(?i:{STREET_ENDINGS})\s{{1,3}}\d{{1,5}}[A-Za-z]?\b", 0.6),
+                Pattern("prefix street", rf"\b(?i:{STREET_PREFIXES})\.?\s{{1,3}}(?:[\w'’-]{{1,30}}\s{{1,3}}){{0,4}}\d{{1,5}}[A-Za-z]?\b", 0.6),
+                Pattern("number name number", r"\b\d{2,6}\s{1,3}[A-Z][\w'’-]{1,30}(?:\s{1,3}[\w'’-]{1,30}){0,3}\s{1,3}\d{1,5}\b", 0.55),
                 Pattern("place + postal code line", r"^[ \t]*,?[ \t]*[A-Z][\w'’. -]{2,30}[ \t]+(?!(?:19|20)\d\d\b)\d{4,6}[ \t]*$", 0.5),
                 Pattern("military", r"\b(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{3,5}(?:\s+(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5})?", 0.7),
                 Pattern("unit", r"\b(?i:apt|apartment|suite|ste|unit|flat|floor|fl)\.?\s*#?\s*\d{1,5}[A-Za-z]?\b", 0.5),
@@ -119,7 +119,7 @@ def _pattern_recognizers():
                     "address after a cue",
                     # After "address is", "lives at"...: comma-separated segments, the first holding a
                     # digit, each stopping before a clause word ("12 Elm Road | with her kids").
-                    rf"(?<=\b(?i:address(?:\s+is|:)|lives?\s+(?:at|on)|living\s+(?:at|on)|located\s+at|meet\s+(?:me|us)\s+at|corner\s+of|drops?\s+you\s+off\s+at|moved\s+to|resides?\s+at|ship(?:ped)?\s+to|mail(?:ed)?\s+to|office\s+is\s+at)\s+)"
+                    rf"(?<=\b(?i:address(?:\s+is|:)|lives?\s+(?:at|on)|living\s+(?:at|on)|located\s+at|meet\s+(?:me|us)\s+at|corner\s+of|drops?\s+you\s+off\s+at|moved\s+to|resides?\s+at|ship(?:ped)?\s+to|mail(?:ed)?\s+to|office\s+is\s+at)\s{{1,3}})"
                     rf"{_SEGMENT}\d{_SEGMENT}(?:\s*[,\n]\s*[\w]{_SEGMENT}){{0,4}}",
                     0.6,
                 )
@@ -139,7 +139,7 @@ def _pattern_recognizers():
                 ),
                 Pattern("n years old", r"\b\d{1,3}(?=\s*(?:-\s*)?(?:years?|yrs?)\s*(?:-\s*)?old\b|\s*y/?o\b)", 0.7),
                 # An intake line: "Name: Siobhán O'Brien, 47, VP", "Omani, 41, married", "36, ex-Decathlon".
-                Pattern("name, n,", r"(?:(?<=\b(?-i:[A-Z])[\w'.-]*,\s?)|(?<=^[ \t]*))(?:1[0-9]|[2-9]\d)(?=\s?[,;–—]|\s-\s)", 0.6),
+                Pattern("name, n,", r"(?:(?<=\b(?-i:[A-Z])[\w'.-]{0,40},\s?)|(?<=^[ \t]{0,8}))(?:1[0-9]|[2-9]\d)(?=\s?[,;–—]|\s-\s)", 0.6),
                 # A labelled age in several languages: "Age: 44", "Edad: 52", "Alter 38", "Age/DOB: 46".
                 Pattern(
                     "age label",
@@ -192,7 +192,7 @@ def _pattern_recognizers():
                 Pattern("north american", r"(?<![\w-])\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}(?![\w-])", 0.5),
                 Pattern("uk national", r"(?<![\w-])0\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}(?![\w-])", 0.5),
                 Pattern("area code in brackets", r"(?<![\w-])\(0\d{2,5}\)\s?\d{3,8}(?:[\s-]\d{3,4})?(?![\w-])", 0.5),
-                Pattern("with extension", r"(?<![\w-])\+?\d[\d().\s-]{6,}\d\s?(?:x|ext\.?)\s?\d{1,6}\b", 0.6),
+                Pattern("with extension", r"(?<![\w-])\+?\d[\d().\s-]{6,30}\d\s?(?:x|ext\.?)\s?\d{1,6}\b", 0.6),
             ],
         ),
         PatternRecognizer(
@@ -230,12 +230,33 @@ def _pattern_recognizers():
             patterns=[
                 Pattern(
                     "name at domain dot tld",
-                    r"(?i)\b[\w.+-]+\s*(?:\(at\)|\[at\]|\sat\s)\s*[\w-]+(?:\s*(?:\(dot\)|\[dot\]|\sdot\s)\s*[\w-]+)+\b",
+                    r"(?i)\b[\w.+-]{1,64}\s{0,3}(?:\(at\)|\[at\]|\sat\s)\s{0,3}[\w-]{1,64}(?:\s{0,3}(?:\(dot\)|\[dot\]|\sdot\s)\s{0,3}[\w-]{1,64}){1,4}\b",
                     0.6,
                 )
             ],
         ),
     ]
+
+
+def _bounded_url_recognizer():
+    """Presidio's URL recognizer with its host part rewritten: ``[a-z0-9.-]{1,253}[.]`` before a list of
+    ~400 top-level domains backtracks at every dot (0.4 s on 500 characters of "a.a.a."; a 50,000-character
+    note took minutes). Here the host is at most six dot-separated labels of 1-63 characters, which
+    matches the same addresses in linear time."""
+    from presidio_analyzer import Pattern
+    from presidio_analyzer.predefined_recognizers import UrlRecognizer
+
+    host = r"(?<![a-z0-9.\-])(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?[.]){1,6}"
+    old = "[a-z0-9.\\-]{1,253}[.]"
+    base = UrlRecognizer.BASE_URL_REGEX
+    if old not in base:  # pragma: no cover - a Presidio with another pattern: keep its recognizer
+        return None
+    base = base.replace(old, host)
+    patterns = [
+        Pattern("Standard Url", "(?i)(?:https?://)" + base, 0.6),
+        Pattern("Non schema URL", "(?i)" + base, 0.5),
+    ]
+    return UrlRecognizer(patterns=patterns, name="BoundedUrlRecognizer")
 
 
 def _register_lower_lemma() -> str:
@@ -324,8 +345,8 @@ def _first_name_recognizer(lists: tuple[frozenset[str], frozenset[str], frozense
                     nxt and text[end : nxt.start()] in {" ", " ‑", "-"} and nxt.group(0)[0].isupper()
                     and nxt.group(0).casefold() not in _MONTHS_DAYS
                 )
-                before = text[: m.start()].rstrip()
-                sentence_start = not before or before[-1] in ".!?:\n\"“>"
+                before = text[max(0, m.start() - 16) : m.start()].rstrip()
+                sentence_start = (not before and m.start() <= 16) or (bool(before) and before[-1] in ".!?:\n\"“>")
                 if sentence_start and not has_surname:
                     continue
                 if has_surname:
@@ -376,15 +397,15 @@ _LIST_CUE = re.compile(
     r"(?im)\b(?:present|attendees|attending|attendance|participants|invitees|panel|in\s+the\s+room|with|cc|bcc)\s*(?:\([^)\n]*\)\s*)?[:–—-]\s*([^\n]+)"
 )
 _VENUE = re.compile(
-    r"\b(?i:at|near)\s+(?:the\s+)?([A-Z][^\W\d_][\w'’&-]*(?:[ \t]+(?:[A-Z][\w'’&-]+|de|del|la|le|of|on|the|and|&)){0,5})"
+    r"\b(?i:at|near)\s{1,3}(?:the\s{1,3})?([A-Z][^\W\d_][\w'’&-]{0,40}(?:[ \t]{1,3}(?:[A-Z][\w'’&-]{0,40}|de|del|la|le|of|on|the|and|&)){0,5})"
 )
 #: A capitalised word that is no everyday word after a preposition of place, or alone in brackets:
 #: "a trip to Tofino", "near Ascot", "(Brno)".
 _PLACE = re.compile(r"(?:\b(?:in|to|near|from|around|outside|via)[ \t]+|\()([A-Z][^\W\d_][\w'’-]+(?:[ \t][A-Z][^\W\d_][\w'’-]+)?)(?=\)|[\s,.;:!?–—]|$)")
-_EX_ORG = re.compile(r"\b(?i:ex)-([A-Z][\w'’&-]+(?:[ \t]+[A-Z][\w'’&-]+){0,3})|(?<![\w.])@\s+([A-Za-z][\w&-]{2,})")
-_TITLED = re.compile(r"\b(?i:dr|prof|mr|mrs|ms|mx|rev|sir|dame|judge|cllr)\.?\s+((?:[^\W\d_][\w'’-]+)(?:[ \t]+[^\W\d_][\w'’-]+){0,2})")
+_EX_ORG = re.compile(r"\b(?i:ex)-([A-Z][\w'’&-]{1,40}(?:[ \t]{1,3}[A-Z][\w'’&-]{1,40}){0,3})|(?<![\w.])@\s{1,3}([A-Za-z][\w&-]{2,40})")
+_TITLED = re.compile(r"\b(?i:dr|prof|mr|mrs|ms|mx|rev|sir|dame|judge|cllr)\.?\s{1,3}((?:[^\W\d_][\w'’-]{1,40})(?:[ \t]{1,3}[^\W\d_][\w'’-]{1,40}){0,2})")
 _ORG_SUFFIX = re.compile(
-    r"\b((?:[A-Z][\w'’&-]+[ \t]+){1,3}(?:Energy|Pharma|Payments|Law|Logistics|Health|Healthcare|Bank|Capital|Partners|Group|"
+    r"\b((?:[A-Z][\w'’&-]{1,40}[ \t]{1,3}){1,3}(?:Energy|Pharma|Payments|Law|Logistics|Health|Healthcare|Bank|Capital|Partners|Group|"
     r"Holdings|Labs|Technologies|Tech|Systems|Solutions|Consulting|Finance|Financial|Insurance|Foods|Motors|Media|Ventures|"
     r"Foundation|Trust|Council|University|College|School|Hospital|Clinic|Institute|Academy|Circle|Associates|Industries|"
     r"Robotics|Software|Analytics|Retail|Hotels|Airlines|Studios|Chambers|Inc|Ltd|LLC|LLP|plc|GmbH|AG|SA|BV|Co)\b\.?(?:[ \t]+[A-Z]{2,3}\b)?)"
@@ -442,8 +463,9 @@ def _context_recognizer(lists: tuple[frozenset[str], frozenset[str], frozenset[s
                     continue
                 unknown_word = (word not in ranks and word not in stop and len(word) >= 3
                                 and not _ENGLISH_SHAPE.search(word) and word not in SHORTHAND)
-                head = text[: m.start()].rstrip(" \t-–—•*>0123456789.)")
-                line_start = not head or head.endswith("\n") or prev in {"–", "—", "-", ":", ";"}
+                # (A bounded look back: scanning all the text before every word would be quadratic.)
+                head = text[max(0, m.start() - 16) : m.start()].rstrip(" \t-–—•*>0123456789.)")
+                line_start = (not head and m.start() <= 16) or head.endswith("\n") or prev in {"–", "—", "-", ":", ";"}
                 third = words[i + 2].group(0) if i + 2 < len(words) else ""
                 if line_start and word in ranks and rare(word) and after in {"convo", "catchup", "1:1", "1-1"}:
                     # "- bao convo happened": a conversation is had with someone (a rare word in the
@@ -605,6 +627,37 @@ def _glued_sentence(text: str, result) -> bool:
     return "/" not in found and "www" not in found.lower() and text[result.end : result.end + 1].isalpha()
 
 
+PIECE_CHARS = 4_000
+HARD_CUT = 500
+
+
+def _pieces(text: str, size: int) -> list[tuple[int, str]]:
+    """Split at blank lines, then line breaks, then spaces, into pieces of at most ``size`` characters
+    (a run with no break at all is cut every ``HARD_CUT`` characters); returns (offset, piece)."""
+    if len(text) <= size:
+        return [(0, text)]
+    out: list[tuple[int, str]] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            window = text[start:end]
+            cut = max(window.rfind("\n\n"), -1)
+            if cut < size // 4:
+                cut = window.rfind("\n")
+            if cut < size // 4:
+                cut = window.rfind(" ")
+            if cut >= size // 4:
+                end = start + cut + 1
+            else:
+                # No break at all: nothing a note writes runs this long (a link is shorter), and some of
+                # Presidio's own patterns are cubic on such runs, so the cut is short.
+                end = start + HARD_CUT
+        out.append((start, text[start:end]))
+        start = end
+    return out
+
+
 class PresidioDetector:
     """Presidio AnalyzerEngine on a verified spaCy pipeline."""
 
@@ -649,6 +702,10 @@ class PresidioDetector:
         registry.load_predefined_recognizers(languages=["en"], nlp_engine=engine, countries=["us", "uk"])
         for recognizer in _pattern_recognizers():
             registry.add_recognizer(recognizer)
+        bounded_url = _bounded_url_recognizer()
+        if bounded_url is not None:
+            registry.remove_recognizer("UrlRecognizer")
+            registry.add_recognizer(bounded_url)
         lists = name_lists()
         #: Everyday English words and known first names and surnames: the gate learns a name for later
         #: notes only on evidence that holds up (a known name, or a capitalised word that is no word).
@@ -677,8 +734,14 @@ class PresidioDetector:
             presidio_log.setLevel(logging.WARNING)
 
     def detect(self, text: str) -> list[Detection]:
+        """Detections over ``text``, analysed a paragraph (at most ~4,000 characters) at a time: a
+        note is usually one piece, and a pathological one (50,000 spaces, dots or brackets) costs
+        linear, not quadratic, time in the regular expressions and the tokenizer."""
+        found: list[Detection] = []
         with self._lock:  # one spaCy pipeline, shared by the app's worker threads
-            return self._detect(text)
+            for offset, piece in _pieces(text, PIECE_CHARS):
+                found += [Detection(d.type, d.start + offset, d.end + offset, d.score) for d in self._detect(piece)]
+        return found
 
     def _detect(self, text: str) -> list[Detection]:
         results = self.analyzer.analyze(

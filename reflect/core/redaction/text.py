@@ -17,10 +17,21 @@ from __future__ import annotations
 import unicodedata
 
 #: Invisible characters that can hide inside a name without changing how it reads.
-INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2060", "\u2061", "\u2062", "\u2063", "\ufeff"}
+INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2060", "\u2061", "\u2062", "\u2063", "\ufeff",
+             "\u034f", "\u180b", "\u180c", "\u180d", *(chr(c) for c in range(0xFE00, 0xFE10))}
+"""(With the combining grapheme joiner and the variation selectors, which draw nothing either.)"""
+
+#: Cyrillic and Greek letters that look like Latin ones, folded to them for matching only (the text
+#: itself is never changed): "Ѕunil" with a Cyrillic S is still Sunil.
+CONFUSABLES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t",
+    "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d", "ɡ": "g", "һ": "h", "ӏ": "l", "ԛ": "q", "ԝ": "w",
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x",
+    "ϲ": "c", "ϳ": "j",
+})
 
 #: Apostrophe look-alikes a word processor, a phone keyboard or a paste puts in a name.
-APOSTROPHES = "\u2019\u2018\u02bc\u2032\u0060\u00b4\uff07\u201b\u02b9\u02bb\u02bd"
+APOSTROPHES = "\u2019\u2018\u02bc\u2032\u0060\u00b4\uff07\u201b\u02b9\u02bb\u02bd\ua78c\u275b\u275c\u055a\u02c8\u2035"
 #: Hyphen and dash look-alikes (the soft hyphen is invisible and simply removed).
 HYPHENS = "\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d\u2043"
 #: Spaces other than the ASCII one that can sit between two parts of a name.
@@ -65,7 +76,7 @@ def normalise(text: str, *, fold: bool) -> tuple[str, list[int]]:
         ch = plain(ch)
         if fold:
             decomposed = unicodedata.normalize("NFKD", ch)
-            piece = "".join(plain(c) for c in decomposed if not unicodedata.combining(c)).casefold()
+            piece = "".join(plain(c) for c in decomposed if not unicodedata.combining(c)).casefold().translate(CONFUSABLES)
             if not piece:
                 continue
         else:
