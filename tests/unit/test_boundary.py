@@ -437,3 +437,14 @@ def test_the_leak_check_of_these_tests_can_fail() -> None:
         assert leaked(f"met {form} today"), form
     assert leaked("met the team today") == []
     assert re.search("x", "x")
+
+
+def test_re_redaction_re_derives_commitments_from_the_new_text(practice) -> None:
+    """Commitments follow the note's new redaction both ways: a form the coach says is no name comes
+    back in them too (a map-only clean-up could only ever take names out)."""
+    p = practice
+    c = p.add_client("Aisling O'Brien")
+    p.add_notes(c, [note("Session. Agreed: she will call Spoke Daily about the rota by Friday.", 1)])
+    assert "[PERSON_1]" in p.store.commitments(c.id)[0]["text"]
+    p.not_a_name(c, "Spoke Daily")
+    assert "Spoke Daily about the rota" in p.store.commitments(c.id)[0]["text"]

@@ -132,11 +132,12 @@ def test_a_part_of_a_name_that_is_an_everyday_word_is_caught_only_when_capitalis
     pmap = PseudonymMap()
     pmap.register("PERSON", "Mark Price")
     pmap.register("PERSON", "Frank Long")
-    pmap.register("PERSON", "Rose Hill")
+    pmap.register("PERSON", "Amy Hill")
     gate = RedactionGate(Vocabulary())
-    out = gate.redact("The price was too high; a long-term plan; prices rose; the hill. Price agreed, Rose too.", pmap).redacted
-    assert out.startswith("The price was too high; a long-term plan; prices rose; the hill.")
-    assert out.endswith("[PERSON_1] agreed, [PERSON_3] too.")
+    out = gate.redact("The price was too high; a long-term plan; up the hill. Price agreed, Hill too; mark said so.", pmap).redacted
+    assert out.startswith("The price was too high; a long-term plan; up the hill.")
+    # A given name stays caught in lower-case shorthand ("mark said so"), whatever else it means.
+    assert out.endswith("[PERSON_1] agreed, [PERSON_3] too; [PERSON_1] said so.")
     assert gate.roster_forms("ORG", "Compass Group") == []
 
 

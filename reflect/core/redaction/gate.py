@@ -256,9 +256,11 @@ class PseudonymMap:
             # Numbers are no name parts: a coach who calls a client "Client 7" does not want every 7 redacted.
             parts = _name_parts(surface)
             if len(parts) > 1:
-                for part in parts:
+                for i, part in enumerate(parts):
                     part_origin = origin if origin != LEARNED or credible is None or credible(part) else SEEN
-                    self.add(label, part, placeholder, origin=part_origin, part=True)
+                    # The given name stays a full form (lower-case shorthand writes "w/ john", "mark said");
+                    # later parts that are everyday words ("Price", "Long") match only capitalised.
+                    self.add(label, part, placeholder, origin=part_origin, part=i > 0)
                 # "M. Gonzalez", "M Gonzalez": an initial with the surname.
                 self.add(label, f"{parts[0][0]}. {parts[-1]}", placeholder, origin=origin, part=True)
                 self.add(label, f"{parts[0][0]} {parts[-1]}", placeholder, origin=origin, part=True)
@@ -295,7 +297,7 @@ class PseudonymMap:
                 self.unignore(key)
             row = self._by_key.get(key)
             if row is not None and row.origin != ROSTER:
-                self._replace(row, row._replace(type=label, placeholder=placeholder, origin=ROSTER, part=key in parts or key in initials))
+                self._replace(row, row._replace(type=label, placeholder=placeholder, origin=ROSTER, part=key in parts[1:] or key in initials))
         self._reindex()
         self.learn(label, name, placeholder, origin=ROSTER)
         for alias in aliases:
