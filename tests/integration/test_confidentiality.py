@@ -218,25 +218,13 @@ def test_a_retroactive_redaction_leaves_no_old_vector_in_any_index_file(tmp_path
     counter-check first finds them there, so the search could not pass by looking in the wrong place."""
     import numpy as np
 
-    from reflect.core.embedding import HashEmbedder
     from reflect.core.llm import FakeLLM
     from reflect.core.noteinput import NoteInput
     from reflect.core.practice import Practice
     from reflect.core.redaction.fake import FakeDetector
     from tests.conftest import FAST_KDF
 
-    class DenseEmbedder(HashEmbedder):
-        """Dense, text-determined vectors: a search for one vector's bytes cannot hit another's."""
-
-        def embed(self, texts):
-            import hashlib
-
-            rows = [np.random.default_rng(int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little")).normal(size=self.dimensions)
-                    for t in texts]
-            out = np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dimensions)
-            return out / np.linalg.norm(out, axis=1, keepdims=True).clip(1e-9)
-
-    embedder = DenseEmbedder()
+    embedder = _dense_embedder()  # dense, text-determined vectors: one vector's bytes cannot hit another's
     root = tmp_path / "data"
     text = "Session one. zephyrine from legal pushed back on the plan again."
     with Practice.open(root, detector=FakeDetector(), embedder=embedder, llm=FakeLLM(), kdf=FAST_KDF) as p:
@@ -262,6 +250,7 @@ def test_a_retroactive_redaction_leaves_no_old_vector_in_any_index_file(tmp_path
 
 
 def _dense_embedder():
+    """An embedder of dense, text-determined vectors (a search for one vector's bytes hits no other)."""
     import hashlib
 
     import numpy as np

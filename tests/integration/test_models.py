@@ -50,8 +50,11 @@ def test_real_model_generates_schema_valid_json_deterministically() -> None:
     model = LlamaCppModel(models.locate("chat"), sha256=models.manifest()["chat"].sha256, n_ctx=2048, n_threads=2, seed=7)
     assert model.chat_format != "llama-2"  # the GGUF's own template, not the silent fallback
     messages = [{"role": "user", "content": "Notes: [1] She wants to delegate code review.\nWrite 2 open questions with passage numbers."}]
-    first = model.generate(messages, schema(1, 2), max_tokens=200, timeout_s=60)
-    second = model.generate(messages, schema(1, 2), max_tokens=200, timeout_s=60)
+    # A generous wall-clock limit: on a loaded 2-core machine a 60 s limit cut the first run short
+    # (stop "timeout"), which is the limit working, not non-determinism.
+    first = model.generate(messages, schema(1, 2), max_tokens=200, timeout_s=600)
+    second = model.generate(messages, schema(1, 2), max_tokens=200, timeout_s=600)
+    assert first.stop != "timeout" and second.stop != "timeout"
     assert first.text == second.text
     if first.stop == "stop":
         data = json.loads(first.text)
