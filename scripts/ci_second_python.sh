@@ -1,9 +1,8 @@
 #!/bin/sh
 # CI, after the README's test command: reflect on a second supported Python, end to end.
 #
-# Builds .venv-py3X (scripts/setup.sh --test with REFLECT_VENV) on the oldest supported interpreter
-# whose minor version differs from .venv's (.venv has the newest, so CI covers both ends of the
-# range), then runs the real CLI with the default models (demo; then in a fresh data dir: client
+# Builds .venv-py3X (scripts/setup.sh --test with REFLECT_VENV) on the newest supported interpreter
+# whose minor version differs from .venv's, then runs the real CLI with the default models (demo; then in a fresh data dir: client
 # add, note add, search, prep, forget --yes) and the no-network system test with that venv's Python.
 # Skips, saying so, when no other supported Python is installed. Costs on 2 cores: about 2 minutes
 # with llama-cpp-python's wheel cached for that Python, 7 to 13 more on a first install (it compiles).
@@ -14,8 +13,8 @@ main=$(scripts/pythons.sh --check .venv/bin/python) || { echo "ci_second_python:
 main_version=${main%% *}
 other=$(scripts/pythons.sh | awk -v main="${main_version%.*}" '
     { split($1, v, "."); minor = v[1] "." v[2] }
-    minor != main && !(minor in seen) { seen[minor] = 1; oldest = $0 }
-    END { if (oldest != "") print oldest }')
+    minor != main && found == "" { found = $0 }
+    END { if (found != "") print found }')
 if [ -z "$other" ]; then
     echo "Second Python: skipped: no supported Python (Python $(scripts/pythons.sh --range)) other than .venv's $main_version is installed"
     exit 0
