@@ -168,3 +168,19 @@ def test_the_model_door_leaves_reflects_own_system_text_alone(fake_practice) -> 
     p.questions(c)
     system = p.llm.prompts[-1][0]
     assert system["role"] == "system" and system["content"].startswith("You help an executive coach prepare")
+
+
+def test_a_new_roster_name_never_takes_over_another_persons_learned_first_name() -> None:
+    """Putting "Raj Zephyrine" on the roster must not re-point the "raj" learned with "Raj Patel"
+    (found by the re-redaction benchmark: every note was re-redacted and Raj Patel became him)."""
+    from reflect.core.redaction.fake import FakeDetector
+
+    pmap = PseudonymMap()
+    gate = RedactionGate(FakeDetector())
+    gate.redact("Later. we met Raj Patel about the deck.", pmap)
+    patel = pmap.lookup("raj patel")[1]
+    zephyrine = pmap.register("PERSON", "Raj Zephyrine", ["zephyrine"])
+    assert zephyrine != patel and pmap.lookup("raj")[1] == patel and not pmap.changed_rows
+    niamh = PseudonymMap()
+    gate.redact("Later. we met Niamh Walsh about the deck.", niamh)
+    assert niamh.register("PERSON", "Niamh Walsh-Byrne") == niamh.lookup("niamh walsh")[1]

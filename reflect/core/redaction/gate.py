@@ -284,10 +284,19 @@ class PseudonymMap:
         forms = [name_key, *(fold(a) for a in aliases)]
         parts = [fold(p) for p in _name_parts(name)] if label == "PERSON" else []
         initials = [f"{parts[0][0]}. {parts[-1]}", f"{parts[0][0]} {parts[-1]}"] if len(parts) > 1 else []
+        words = {w for f in forms for w in re.split(r"[\s-]+", f) if w} | set(parts)
+
+        def same_person(other: str) -> bool:
+            """A learned entry is this person's only if none of its full names has a word this name
+            lacks: "Niamh" or "Niamh Walsh" join "Niamh Walsh-Byrne"; "Raj Patel" never joins "Raj Zephyrine"."""
+            full = [r.key for r in self.rows if r.placeholder == other and " " in r.key and not r.part]
+            return all(set(re.split(r"[\s-]+", k)) <= words for k in full)
+
         if placeholder is None:
             for key in [*forms, *parts]:
                 row = self._by_key.get(key)
-                if row is not None and (row.origin != ROSTER or key == name_key) and row.placeholder != CLIENT_PLACEHOLDER:
+                if (row is not None and (row.origin != ROSTER or key == name_key) and row.placeholder != CLIENT_PLACEHOLDER
+                        and same_person(row.placeholder)):
                     placeholder = row.placeholder
                     break
             else:
@@ -296,7 +305,7 @@ class PseudonymMap:
             if key in self._ignored:
                 self.unignore(key)
             row = self._by_key.get(key)
-            if row is not None and row.origin != ROSTER:
+            if row is not None and row.origin != ROSTER and (row.placeholder == placeholder or same_person(row.placeholder)):
                 self._replace(row, row._replace(type=label, placeholder=placeholder, origin=ROSTER, part=key in parts[1:] or key in initials))
         self._reindex()
         self.learn(label, name, placeholder, origin=ROSTER)
