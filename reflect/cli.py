@@ -267,6 +267,14 @@ def _reredaction_json(report) -> dict:
             "passages_reembedded": report.passages_reembedded}
 
 
+def _report_roster_change(c, report, as_json: bool, done: str, **fields) -> None:
+    """What a roster change did to the stored notes: JSON, or one line saying it."""
+    if as_json:
+        _print_json({"client": c.id, **fields, "reredaction": _reredaction_json(report)})
+    else:
+        typer.echo(f"{done}; {report.describe()}")
+
+
 @client_app.command("alias")
 @_run
 def client_alias(
@@ -278,10 +286,7 @@ def client_alias(
     with _practice() as practice:
         c = practice.client(client)
         report = practice.add_alias(c, alias)
-    if as_json:
-        _print_json({"client": c.id, "alias": alias, "reredaction": _reredaction_json(report)})
-    else:
-        typer.echo(f"added the alias to {c.name}; {report.describe()}")
+    _report_roster_change(c, report, as_json, f"added the alias to {c.name}", alias=alias)
 
 
 @person_app.command("add")
@@ -322,10 +327,7 @@ def person_alias(
     with _practice() as practice:
         c = practice.client(client)
         report = practice.add_alias(c, alias, practice.person(c, name))
-    if as_json:
-        _print_json({"client": c.id, "alias": alias, "reredaction": _reredaction_json(report)})
-    else:
-        typer.echo(f"added the alias; {report.describe()}")
+    _report_roster_change(c, report, as_json, "added the alias", alias=alias)
 
 
 @person_app.command("list")
@@ -363,10 +365,7 @@ def person_ignore(
     with _practice() as practice:
         c = practice.client(client)
         report = practice.not_a_name(c, form)
-    if as_json:
-        _print_json({"client": c.id, "reredaction": _reredaction_json(report)})
-    else:
-        typer.echo(f"no longer treated as a name for {c.name}; {report.describe()}")
+    _report_roster_change(c, report, as_json, f"no longer treated as a name for {c.name}")
 
 
 @person_app.command("merge")
@@ -381,10 +380,7 @@ def person_merge(
     with _practice() as practice:
         c = practice.client(client)
         report = practice.merge(c, first, second)
-    if as_json:
-        _print_json({"client": c.id, "reredaction": _reredaction_json(report)})
-    else:
-        typer.echo(f"merged; {report.describe()}")
+    _report_roster_change(c, report, as_json, "merged")
 
 
 # notes ------------------------------------------------------------------------------------------

@@ -494,7 +494,8 @@ class Practice:
         """Another name for the client (or for someone on their roster); stored notes follow."""
         alias = self._check_name(alias, "alias")
         pmap = self.pseudonym_map(client)
-        self._check_free(pmap, [alias], CLIENT_PLACEHOLDER if person is None else pmap.lookup(_fold(person.name))[1])
+        owner = CLIENT_PLACEHOLDER if person is None else (pmap.lookup(_fold(person.name)) or (None, None))[1]
+        self._check_free(pmap, [alias], owner)
         with self.store.transaction():
             if person is None:
                 self.store.set_client_aliases(client.id, [*client.aliases, alias])
