@@ -57,7 +57,8 @@ def main() -> None:
     from reflect.core.crypto import KdfParams, SealedKey, new_key, new_salt
     from reflect.core.embedding import MiniLMEmbedder
     from reflect.core.noteinput import NoteInput
-    from reflect.core.practice import Practice
+    from reflect.core.components import Components
+    from reflect.core.opener import open_practice
     from reflect.core.redaction.presidio import PresidioDetector
 
     results: dict = {"date": date.today().isoformat(), "machine": machine(), "notes": args.notes}
@@ -82,13 +83,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "practice"
         texts = synthetic_notes(args.notes, seed=11)
-        with Practice.open(root, detector=detector, embedder=embedder, passphrase=PASSPHRASE) as p:
-            a = p.add_client("Maria Gonzalez", ["Mari"])
-            b = p.add_client("Kenji Watanabe")
+        with open_practice(root, passphrase=PASSPHRASE, components=Components(detector=detector, embedder=embedder)) as p:
+            a = p.roster.add_client("Maria Gonzalez", ["Mari"])
+            b = p.roster.add_client("Kenji Watanabe")
             half = args.notes // 2
             start = date(2025, 1, 6)
-            p.add_notes(a, [NoteInput(start + timedelta(days=7 * i), t, "bench") for i, t in enumerate(texts[:half])])
-            p.add_notes(b, [NoteInput(start + timedelta(days=7 * i), t, "bench") for i, t in enumerate(texts[half:])])
+            p.notes.add(a, [NoteInput(start + timedelta(days=7 * i), t, "bench") for i, t in enumerate(texts[:half])])
+            p.notes.add(b, [NoteInput(start + timedelta(days=7 * i), t, "bench") for i, t in enumerate(texts[half:])])
             archive = Path(tmp) / "practice.age"
             t = time.perf_counter()
             info = backup.create(p, archive, PASSPHRASE)
@@ -104,9 +105,9 @@ def main() -> None:
         results["note_list_cli_s"] = median_time(
             lambda: subprocess.run([str(exe), "note", "list", "Maria Gonzalez", "--json"], env=env, check=True, capture_output=True), 5
         )
-        with Practice.open(root, detector=detector, embedder=embedder, passphrase=PASSPHRASE) as p:
+        with open_practice(root, passphrase=PASSPHRASE, components=Components(detector=detector, embedder=embedder)) as p:
             t = time.perf_counter()
-            p.forget(p.client("Kenji Watanabe"))
+            p.upkeep.forget(p.roster.client("Kenji Watanabe"))
             results["forget_s"] = time.perf_counter() - t
 
     out = HERE / "results" / "confidentiality.json"

@@ -75,21 +75,22 @@ def bench_loads() -> tuple[dict, object, object]:
 
 def bench_ingest(detector, embedder, n: int) -> dict:
     from reflect.core.noteinput import NoteInput
-    from reflect.core.practice import Practice
+    from reflect.core.components import Components
+    from reflect.core.opener import open_practice
 
     texts = synthetic_notes(n)
     chars = statistics.mean(len(t) for t in texts)
     start_day = date(2025, 1, 1)
     inputs = [NoteInput(start_day + timedelta(days=i), t, f"synthetic {i}") for i, t in enumerate(texts)]
-    with tempfile.TemporaryDirectory() as tmp, Practice.open(Path(tmp), detector=detector, embedder=embedder, passphrase=BENCH_PASSPHRASE) as p:
-        client = p.add_client("Maria Gonzalez")
-        p.add_person(client, "Tom Becker")
-        p.add_notes(client, inputs[:2])  # warm-up: first-call costs (spaCy, onnxruntime, Chroma)
+    with tempfile.TemporaryDirectory() as tmp, open_practice(Path(tmp), passphrase=BENCH_PASSPHRASE, components=Components(detector=detector, embedder=embedder)) as p:
+        client = p.roster.add_client("Maria Gonzalez")
+        p.roster.add_person(client, "Tom Becker")
+        p.notes.add(client, inputs[:2])  # warm-up: first-call costs (spaCy, onnxruntime, Chroma)
         t = time.perf_counter()
         for i in range(2, n, 20):
-            p.add_notes(client, inputs[i : i + 20])
+            p.notes.add(client, inputs[i : i + 20])
         elapsed = time.perf_counter() - t
-        chunks = p.index(client).count()
+        chunks = p.context.index(client).count()
     # The naive library floor on the same notes: Presidio analyze + MiniLM on ~3-sentence chunks.
     from reflect.core.chunking import chunk
 
@@ -114,30 +115,31 @@ def bench_search(detector, embedder, chunks_target: int, queries: int = 60) -> d
 
     from reflect.core.domain import Passage
     from reflect.core.noteinput import NoteInput
-    from reflect.core.practice import Practice
+    from reflect.core.components import Components
+    from reflect.core.opener import open_practice
 
     texts = synthetic_notes(max(1, chunks_target // 7), seed=7)
-    with tempfile.TemporaryDirectory() as tmp, Practice.open(Path(tmp), detector=detector, embedder=embedder, passphrase=BENCH_PASSPHRASE) as p:
-        client = p.add_client("Maria Gonzalez")
+    with tempfile.TemporaryDirectory() as tmp, open_practice(Path(tmp), passphrase=BENCH_PASSPHRASE, components=Components(detector=detector, embedder=embedder)) as p:
+        client = p.roster.add_client("Maria Gonzalez")
         start_day = date(2020, 1, 1)
         inputs = [NoteInput(start_day + timedelta(days=i), t, "s") for i, t in enumerate(texts)]
         for i in range(0, len(inputs), 50):
-            p.add_notes(client, inputs[i : i + 50])
-        count = p.index(client).count()
+            p.notes.add(client, inputs[i : i + 50])
+        count = p.context.index(client).count()
         qs = ["delegation and letting go", "conflict with the CFO", "sleep and burnout", "board presentation nerves",
               "what did Tom say about deadlines", "priorities for the quarter"]
-        p.search(client, qs[0], 5)  # warm-up
+        p.insight.search(client, qs[0], 5)  # warm-up
         total, redact, embed, index = [], [], [], []
-        idx = p.index(client)
+        idx = p.context.index(client)
         for i in range(queries):
             q = qs[i % len(qs)]
             t0 = time.perf_counter()
-            p.search(client, q, 5)
+            p.insight.search(client, q, 5)
             total.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            rq = p.gate.redact(q, p.pseudonym_map(client).copy()).redacted
+            rq = p.components.gate.redact(q, p.context.map(client).copy()).redacted
             t1 = time.perf_counter()
-            v = p.embedder.embed([rq])[0]
+            v = p.components.embedder.embed([rq])[0]
             t2 = time.perf_counter()
             idx.query(v, 5)
             t3 = time.perf_counter()

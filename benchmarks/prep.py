@@ -37,7 +37,7 @@ def names_of(practice, client) -> list[str]:
     """Every roster name and each part of it, except function words ("Smith and Jones" -> not "and")."""
     from reflect.core.redaction.gate import stop_words
 
-    names = [client.name, *client.aliases] + [p.name for p in practice.people(client)]
+    names = [client.name, *client.aliases] + [p.name for p in practice.roster.people(client)]
     parts = {part for n in names for part in re.split(r"[\s.]+", n) if len(part) >= 3 and part.lower() not in stop_words()}
     return sorted(set(names) | parts)
 
@@ -54,7 +54,8 @@ def main() -> None:
     from reflect.core.commitments import extract
     from reflect.core.demo import DEMO_PASSPHRASE, load_demo, reset_demo_dir
     from reflect.core.noteinput import NoteInput
-    from reflect.core.practice import Practice
+    from reflect.core.components import Components
+    from reflect.core.opener import open_practice
     from reflect.core.questions import CLOSED_STARTS, OPEN_STARTS, near_duplicate
     from reflect.settings import Settings
 
@@ -62,31 +63,31 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "practice"
         reset_demo_dir(root)
-        practice = Practice.open(root, Settings.load(None, model=args.model), passphrase=DEMO_PASSPHRASE)
+        practice = open_practice(root, settings=Settings.load(None, model=args.model), passphrase=DEMO_PASSPHRASE)
         load_demo(practice)
         data = json.loads((HERE / "data" / "coaching_notes.json").read_text(encoding="utf-8"))
         for spec in data["clients"][: args.clients]:
-            client = practice.add_client(spec["name"], spec["aliases"])
+            client = practice.roster.add_client(spec["name"], spec["aliases"])
             for person in spec["roster"]:
-                practice.add_person(client, person["name"], role=person["role"])
-            practice.add_notes(client, [NoteInput(date.fromisoformat(n["date"]), n["text"], "set") for n in spec["notes"]])
+                practice.roster.add_person(client, person["name"], role=person["role"])
+            practice.notes.add(client, [NoteInput(date.fromisoformat(n["date"]), n["text"], "set") for n in spec["notes"]])
         raw_total = raw_open = raw_dup = raw_cited = schema_ok = answers = 0
         bank = final = 0
         prompt_leaks: list[str] = []
         output_leaks: list[str] = []
         latencies, tps = [], []
-        for summary in practice.clients():
+        for summary in practice.roster.clients():
             client = summary.client
             started = time.perf_counter()
-            brief = practice.prep(client)
+            brief = practice.insight.prep(client)
             latencies.append(time.perf_counter() - started)
-            qs = practice.questions(client)
+            qs = practice.insight.questions(client)
             answers += 1
             gen = qs.generation
             if gen.tokens_per_s:
                 tps.append(gen.tokens_per_s)
             names = names_of(practice, client)
-            for row in practice.audit(client):
+            for row in practice.upkeep.audit(client):
                 prompt_leaks += leaks(row["prompt"], names)
             output_leaks += leaks(gen.text, names)
             final += len(brief.questions)

@@ -28,23 +28,24 @@ def main() -> None:
     from synthetic import notes as synthetic_notes
 
     from reflect.core.noteinput import NoteInput
-    from reflect.core.practice import Practice
+    from reflect.core.components import Components
+    from reflect.core.opener import open_practice
 
     texts = synthetic_notes(60, seed=11)
     # Every third note mentions the colleague the coach has not yet put on the roster.
     texts = [t + (" the deck zephyrine sent was late again." if i % 3 == 0 else "") for i, t in enumerate(texts)]
     start = date(2025, 1, 6)
-    with tempfile.TemporaryDirectory() as tmp, Practice.open(Path(tmp), passphrase=BENCH_PASSPHRASE) as p:
-        c = p.add_client("Maria Gonzalez")
-        p.add_notes(c, [NoteInput(start + timedelta(days=7 * i), t, f"n{i}") for i, t in enumerate(texts)])
-        passages = p.index(c).count()
+    with tempfile.TemporaryDirectory() as tmp, open_practice(Path(tmp), passphrase=BENCH_PASSPHRASE) as p:
+        c = p.roster.add_client("Maria Gonzalez")
+        p.notes.add(c, [NoteInput(start + timedelta(days=7 * i), t, f"n{i}") for i, t in enumerate(texts)])
+        passages = p.context.index(c).count()
         t0 = time.perf_counter()
-        _, report = p.add_person(c, "Raj Zephyrine", ["zephyrine"])
+        _, report = p.roster.add_person(c, "Raj Zephyrine", ["zephyrine"])
         person_add = time.perf_counter() - t0
         t0 = time.perf_counter()
-        full = p.reindex(c)[c.id]
+        full = p.upkeep.reindex(c)[c.id]
         reindex = time.perf_counter() - t0
-        leaks = sum("zephyrine" in n.redacted.lower() for n in p.notes(c))
+        leaks = sum("zephyrine" in n.redacted.lower() for n in p.notes.list(c))
     result = {
         "machine": machine(), "notes": len(texts), "passages": passages,
         "person_add_seconds": round(person_add, 2), "notes_changed": report.notes_changed, "names_caught": report.names_caught,

@@ -64,20 +64,21 @@ def main() -> None:
     args = parser.parse_args()
     from reflect.core.embedding import MiniLMEmbedder
     from reflect.core.noteinput import NoteInput
-    from reflect.core.practice import Practice
+    from reflect.core.components import Components
+    from reflect.core.opener import open_practice
     from reflect.core.redaction.presidio import PresidioDetector
     from synthetic import notes as synthetic_notes
 
     detector, embedder = PresidioDetector(), MiniLMEmbedder()
     results: dict = {"date": date.today().isoformat()}
-    with tempfile.TemporaryDirectory() as tmp, Practice.open(Path(tmp), detector=detector, embedder=embedder, passphrase=BENCH_PASSPHRASE) as p:
+    with tempfile.TemporaryDirectory() as tmp, open_practice(Path(tmp), passphrase=BENCH_PASSPHRASE, components=Components(detector=detector, embedder=embedder)) as p:
         # Cost: one client with 100 sessions of ~1,500 characters.
-        big = p.add_client("Cost Client")
+        big = p.roster.add_client("Cost Client")
         texts = synthetic_notes(100, seed=5)
-        p.add_notes(big, [NoteInput(date(2024, 1, 1) + timedelta(days=7 * i), t, "s") for i, t in enumerate(texts)])
-        p.themes(big)  # warm the taxonomy vectors
+        p.notes.add(big, [NoteInput(date(2024, 1, 1) + timedelta(days=7 * i), t, "s") for i, t in enumerate(texts)])
+        p.insight.themes(big)  # warm the taxonomy vectors
         t0 = time.perf_counter()
-        found = p.themes(big)
+        found = p.insight.themes(big)
         results["themes_100_sessions_s"] = time.perf_counter() - t0
         results["themes_100_sessions_found"] = len(found)
         if not DATASETS.is_dir():
@@ -87,19 +88,19 @@ def main() -> None:
 
             scores, spurious, reported, ceiling = [], [], [], []
             for k, sessions in enumerate(pseudo_clients(args.clients, args.seed)):
-                client = p.add_client(f"Pseudo Client {k}")
-                notes = p.add_notes(client, [NoteInput(date(2025, 1, 6) + timedelta(days=7 * i), text, "s") for i, (_, text) in enumerate(sessions)])
+                client = p.roster.add_client(f"Pseudo Client {k}")
+                notes = p.notes.add(client, [NoteInput(date(2025, 1, 6) + timedelta(days=7 * i), text, "s") for i, (_, text) in enumerate(sessions)])
                 planted: dict[str, set[int]] = {}
                 for note, (topic, _) in zip(notes, sessions):
                     planted.setdefault(topic, set()).add(note.id)
-                themes = p.themes(client)
+                themes = p.insight.themes(client)
                 sets = [{s.note_id for s in t.sessions} for t in themes]
                 reported.append(len(themes))
                 for topic, ids in planted.items():
                     scores.append(max((jaccard(ids, s) for s in sets), default=0.0))
                 spurious.append(sum(max(jaccard(s, ids) for ids in planted.values()) < 1 / 3 for s in sets))
-                positions, vectors = p.index(client).all()
-                ids, session_matrix = session_vectors(notes, p._with_text(client, positions, notes), vectors)
+                positions, vectors = p.context.index(client).all()
+                ids, session_matrix = session_vectors(notes, p.context.with_text(client, positions, notes), vectors)
                 labels = kmeans(session_matrix, len(planted))
                 groups = [{ids[i] for i in range(len(ids)) if labels[i] == j} for j in set(labels)]
                 ceiling.extend(max(jaccard(planted_ids, g) for g in groups) for planted_ids in planted.values())

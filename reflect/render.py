@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from reflect.core.domain import Note, PrepBrief, Question, Redaction, Theme
-from reflect.core.redaction.gate import PLACEHOLDER_RE
+from reflect.core.domain import PLACEHOLDER_RE
 
 Reid = Callable[[str], str]
 TREND_MARK = {"new": "✦ new", "rising": "↑ rising", "steady": "→ steady", "fading": "↓ fading", "resolved": "✓ resolved"}

@@ -64,7 +64,7 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      'return [replace(p, text="", date="") for p in passages]', "return passages"),
     ("gate: typographic apostrophes not folded", "reflect/core/redaction/text.py",
      """_PLAIN = {**{ord(c): "'" for c in APOSTROPHES}, """, "_PLAIN = {"),
-    ("gate: no plural or possessive of a roster name", "reflect/core/redaction/gate.py",
+    ("gate: no plural or possessive of a roster name", "reflect/core/redaction/pseudonyms.py",
      'return body + ("(?:e?s)?" if plural else "")', "return body"),
     ("gate: hyphen variants not folded", "reflect/core/redaction/text.py",
      """**{ord(c): "-" for c in HYPHENS}, """, ""),

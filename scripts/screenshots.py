@@ -10,7 +10,8 @@ import tempfile
 from pathlib import Path
 
 from reflect.core.demo import DEMO_PASSPHRASE, load_demo, reset_demo_dir
-from reflect.core.practice import Practice
+from reflect.core.components import Components
+from reflect.core.opener import open_practice
 from reflect.tui.app import ReflectApp
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -48,7 +49,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "demo"
         reset_demo_dir(root)
-        with Practice.open(root, passphrase=DEMO_PASSPHRASE) as practice:
+        with open_practice(root, passphrase=DEMO_PASSPHRASE) as practice:
             load_demo(practice)
             asyncio.run(shoot(practice))
     print(f"wrote {', '.join(p.name for p in sorted(OUT.glob('*.svg')))} to {OUT}")

@@ -39,7 +39,8 @@ def fake_practice(tmp_path: Path):
     from reflect.core.embedding import HashEmbedder
     from reflect.core.index import MemoryIndex
     from reflect.core.llm import FakeLLM
-    from reflect.core.practice import Practice
+    from reflect.core.components import Components
+    from reflect.core.opener import open_practice
     from reflect.core.redaction.fake import FakeDetector
 
     indexes: dict[str, MemoryIndex] = {}
@@ -47,10 +48,7 @@ def fake_practice(tmp_path: Path):
     def index_factory(path: Path) -> MemoryIndex:
         return indexes.setdefault(str(path), MemoryIndex())
 
-    practice = Practice.open(
-        tmp_path / "practice", detector=FakeDetector(), embedder=HashEmbedder(), llm=FakeLLM(), index_factory=index_factory,
-        kdf=FAST_KDF,
-    )
+    practice = open_practice(tmp_path / "practice", kdf=FAST_KDF, components=Components(detector=FakeDetector(), embedder=HashEmbedder(), llm=FakeLLM(), index_factory=index_factory))
     practice.indexes_by_path = indexes  # for assertions
     yield practice
     practice.close()

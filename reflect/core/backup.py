@@ -25,13 +25,15 @@ import os
 import secrets
 import shutil
 import tarfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any, Protocol
 
 from reflect import __version__
+from reflect.core.errors import CorruptDataError, InputError, PassphraseError, StoreInUseError
 from reflect.core.faults import fault_point
 from reflect.core.privatefile import write_private
-from reflect.core.errors import CorruptDataError, InputError, PassphraseError
 from reflect.core.store import MIGRATIONS, Store, now_iso
 from reflect.paths import DataPaths
 
@@ -51,6 +53,19 @@ class BackupInfo:
     created: str
 
 
+class _OpenPractice(Protocol):
+    """What ``create`` needs of a practice (``reflect.core.practice.Practice``): its paths, its store
+    and a way to flush its indexes before their files are copied."""
+
+    @property
+    def paths(self) -> DataPaths: ...
+
+    @property
+    def store(self) -> Store | None: ...
+
+    def close_indexes(self) -> None: ...
+
+
 def _clean(info: tarfile.TarInfo) -> tarfile.TarInfo:
     """No user or group names, ids or times of the coach's machine in the archive."""
     info.uid = info.gid = 0
@@ -59,7 +74,7 @@ def _clean(info: tarfile.TarInfo) -> tarfile.TarInfo:
     return info
 
 
-def create(practice, target: Path, passphrase: str, *, force: bool = False) -> BackupInfo:
+def create(practice: _OpenPractice, target: Path, passphrase: str, *, force: bool = False) -> BackupInfo:
     """Write an encrypted backup of ``practice`` (opened for writing, so nothing changes meanwhile)."""
     import pyrage
 
@@ -70,15 +85,18 @@ def create(practice, target: Path, passphrase: str, *, force: bool = False) -> B
         raise InputError(f"{target} is a symbolic link; reflect does not write through links, give a plain file name")
     if not target.parent.is_dir():
         raise InputError(f"{target.parent} is not a directory")
-    store: Store = practice.store
+    store = practice.store
+    if store is None:
+        raise StoreInUseError("the practice is not open")
     store.verify_passphrase(passphrase)
     practice.close_indexes()
     paths: DataPaths = practice.paths
     clients = store.client_ids()
     notes = sum(store.note_count(c) for c in clients)
+    created = now_iso()
     manifest = {
         "format": FORMAT, "version": VERSION, "reflect": __version__, "schema": store.schema_version,
-        "created": now_iso(), "clients": len(clients), "notes": notes,
+        "created": created, "clients": len(clients), "notes": notes,
     }
     buffer = io.BytesIO()
     staging = paths.cache / f"backup-{secrets.token_hex(4)}.db"
@@ -103,7 +121,7 @@ def create(practice, target: Path, passphrase: str, *, force: bool = False) -> B
     sealed = pyrage.passphrase.encrypt(buffer.getvalue(), passphrase)
     write_private(target, sealed, force=force)
     log.info("backup written: %d clients, %d notes, %d bytes", len(clients), notes, len(sealed))
-    return BackupInfo(target, len(sealed), len(clients), notes, manifest["created"])
+    return BackupInfo(target, len(sealed), len(clients), notes, created)
 
 
 def _allowed(name: str) -> bool:
@@ -114,7 +132,7 @@ def _allowed(name: str) -> bool:
     return name in {"manifest.json", "reflect.db", "config.toml"} or top in {"index", "prompts"}
 
 
-def read(archive: Path, passphrase: str) -> tuple[dict, tarfile.TarFile]:
+def read(archive: Path, passphrase: str) -> tuple[dict[str, Any], tarfile.TarFile]:
     """Decrypt and check a backup: its manifest and the open archive. Raises before anything is written."""
     import pyrage
 
@@ -132,7 +150,10 @@ def read(archive: Path, passphrase: str) -> tuple[dict, tarfile.TarFile]:
     try:
         tar = tarfile.open(fileobj=io.BytesIO(plain), mode="r:gz")
         members = tar.getmembers()
-        manifest = json.loads(tar.extractfile("manifest.json").read())
+        manifest_file = tar.extractfile("manifest.json")
+        if manifest_file is None:  # an entry by that name that is not a file
+            raise CorruptDataError(f"{archive.name} decrypted but is not a reflect backup")
+        manifest = json.loads(manifest_file.read())
     except (tarfile.TarError, KeyError, ValueError, AttributeError, EOFError, OSError):
         raise CorruptDataError(f"{archive.name} decrypted but is not a reflect backup") from None
     if manifest.get("format") != FORMAT or not isinstance(manifest.get("schema"), int):
@@ -208,7 +229,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_journal(paths: DataPaths, record: dict) -> None:
+def _write_journal(paths: DataPaths, record: Mapping[str, object]) -> None:
     """Write the swap's journal durably (temp file, fsync, rename, fsync the folder)."""
     temp = paths.root / (JOURNAL + ".tmp")
     fd = os.open(temp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)

@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import re
 
+CHUNKER_VERSION = 1
+"""Bump whenever ``chunk`` would split a text differently: positions (note id, chunk) held by an index
+built with another version no longer point at the same text, so ``doctor`` flags it and ``reindex``
+(or the next rebuild) computes every vector again."""
+
 # A sentence ends at . ! ? (or a line break in shorthand notes); placeholders like "[PERSON_1]." are kept whole.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Za-z0-9])|\n+")
 

@@ -15,11 +15,13 @@ supplies; no model is loaded here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from reflect.core.chunking import sentences
+from reflect.core.domain import Commitment, CommitmentStatus
+
+__all__ = ["Commitment", "extract", "infer_status", "locate"]
 
 # Strong cues make a commitment whatever else the sentence says.
 _STRONG = re.compile(
@@ -59,21 +61,6 @@ DROPPED = re.compile(r"\b(?:dropped|gave\s+up|decided\s+not\s+to|no\s+longer|aba
 SIMILARITY = 0.45
 
 
-@dataclass
-class Commitment:
-    id: int
-    note_id: int
-    date: str
-    text: str
-    """Redacted sentence or list item."""
-    status: str = "open"
-    """open, done or dropped."""
-    source: str = "inferred"
-    """"inferred" from later notes, or "coach" when set with ``reflect commitment done|drop|open``."""
-    evidence: list[tuple[int, str, str]] = field(default_factory=list)
-    """(note id, date, redacted sentence) from later notes that the status rests on."""
-
-
 def _first_sentence(item: str) -> str:
     """A list item up to the end of its first sentence, without a trailing "(Confidence: 75%)"."""
     item = re.split(r"(?<=[.!?)])\s+(?=[A-Z])", item.strip(), maxsplit=1)[0]
@@ -106,11 +93,21 @@ def extract(redacted: str) -> list[str]:
     return unique
 
 
+def locate(text: str, chunks: list[str]) -> int:
+    """The chunk of its note that holds a commitment (its whole text, whitespace as the chunker
+    joins it); 0 when none does (a list item the chunker split)."""
+    wanted = " ".join(text.split())
+    for i, passage in enumerate(chunks):
+        if wanted in passage:
+            return i
+    return 0
+
+
 def infer_status(
     commitment_vectors: np.ndarray,
     later: list[list[tuple[int, str, str]]],
     later_vectors: list[np.ndarray],
-) -> list[tuple[str, list[tuple[int, str, str]]]]:
+) -> list[tuple[CommitmentStatus, list[tuple[int, str, str]]]]:
     """For each commitment, (status, evidence) from the sentences of the sessions after its own.
 
     ``later[i]`` lists (note id, date, sentence) after commitment ``i``'s note, oldest first, with

@@ -37,10 +37,10 @@ def load_demo(practice: Practice) -> list[str]:
     spec = tomllib.loads((DEMO_DATA / "practice.toml").read_text(encoding="utf-8"))
     names = []
     for entry in spec["client"]:
-        client = practice.add_client(entry["name"], entry.get("aliases", []))
+        client = practice.roster.add_client(entry["name"], entry.get("aliases", []))
         for person in entry.get("people", []):
-            practice.add_person(client, person["name"], person.get("aliases", []), person.get("role"))
+            practice.roster.add_person(client, person["name"], person.get("aliases", []), person.get("role"))
         files = sorted((DEMO_DATA / entry["folder"]).glob("*.md"))
-        practice.add_notes(client, read_files(files, max_chars=practice.settings.max_note_chars, explicit=None))
+        practice.notes.add(client, read_files(files, max_chars=practice.settings.max_note_chars, explicit=None))
         names.append(client.name)
     return names

@@ -4,8 +4,23 @@ questions and the prep brief. No I/O here and no heavy imports.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
+
+PLACEHOLDER_RE = re.compile(r"\[(?:CLIENT|[A-Z]+_\d+)\]")
+"""A placeholder the redaction gate puts where a name was: ``[CLIENT]``, ``[PERSON_1]``, ``[ORG_2]``…"""
+
+CommitmentStatus = Literal["open", "done", "dropped"]
+"""Where a commitment stands: still to do, reported done, or given up."""
+StatusSource = Literal["inferred", "coach"]
+"""Who decided a commitment's status: inferred from later notes, or set by the coach."""
+Trend = Literal["new", "rising", "steady", "fading", "resolved"]
+"""How a theme moves across the client's recent sessions."""
+QuestionSource = Literal["model", "bank"]
+"""Who wrote a question: the language model (validated), or the question bank."""
+COMMITMENT_STATUSES: tuple[CommitmentStatus, ...] = ("open", "done", "dropped")
 
 
 @dataclass(frozen=True)
@@ -83,9 +98,31 @@ class Passage:
 
 @dataclass(frozen=True)
 class Evidence:
+    """A quote from a client's notes and where it is: the note and the passage (chunk) within it."""
+
     note_id: int
     date: str
     text: str
+    """Redacted quote (may be shortened with "…"); the position, not the text, finds the passage again."""
+    chunk: int = 0
+
+
+@dataclass
+class Commitment:
+    """Something a client agreed to do, found in a note, and whether it happened."""
+
+    id: int
+    note_id: int
+    date: str
+    text: str
+    """Redacted sentence or list item."""
+    status: CommitmentStatus = "open"
+    source: StatusSource = "inferred"
+    """"inferred" from later notes, or "coach" when set with ``reflect commitment done|drop|open``."""
+    evidence: list[tuple[int, str, str]] = field(default_factory=list)
+    """(note id, date, redacted sentence) from later notes that the status rests on."""
+    chunk: int = 0
+    """The passage of its note that holds it."""
 
 
 @dataclass
@@ -100,8 +137,7 @@ class Theme:
     """Strength per session in ``sessions`` (best passage similarity, 0..1)."""
     evidence: list[Evidence]
     """Two or three short redacted quotes."""
-    trend: str
-    """new, rising, steady, fading or resolved."""
+    trend: Trend
     keyphrases: list[str] = field(default_factory=list)
     """For an emergent theme (not from the taxonomy): the words that characterise it."""
 
@@ -110,8 +146,7 @@ class Theme:
 class Question:
     text: str
     """Redacted text (placeholders); re-identified only for display."""
-    source: str
-    """"model" or "bank": who produced it."""
+    source: QuestionSource
     evidence: list[Evidence]
 
 
@@ -127,5 +162,5 @@ class PrepBrief:
     questions: list[Question]
     model_status: str
     """What happened to the model's output: "accepted", "partly replaced by the question bank: ...", ..."""
-    commitments: list = field(default_factory=list)
-    """Open commitments and those whose fate the latest note reports (reflect.core.commitments.Commitment)."""
+    commitments: list[Commitment] = field(default_factory=list)
+    """Open commitments and those whose fate the latest note reports."""

@@ -24,6 +24,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from reflect.core.chunking import CHUNKER_VERSION
 from reflect.core.domain import Passage
 
 if TYPE_CHECKING:
@@ -46,6 +47,10 @@ class VectorIndex(Protocol):
         ...
 
     def count(self) -> int: ...
+
+    def chunker(self) -> int:
+        """The version of the chunker the index's positions (note id, chunk) were computed with."""
+        ...
 
     def close(self) -> None: ...
 
@@ -101,7 +106,7 @@ class ChromaIndex:
             path=str(path), settings=Settings(anonymized_telemetry=False, allow_reset=False)
         )
         self.collection = self.client.get_or_create_collection(
-            COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine", "chunker": CHUNKER_VERSION}
         )
 
     def add(self, passages: list[Passage], vectors: "np.ndarray") -> None:
@@ -160,6 +165,12 @@ class ChromaIndex:
         with self._lock:
             return int(self.collection.count())
 
+    def chunker(self) -> int:
+        # Recorded when the collection is created (a replace_all creates a new one). Indexes built
+        # before the version was recorded were built with the first chunker, version 1.
+        with self._lock:
+            return int((self.collection.metadata or {}).get("chunker", 1))
+
     def close(self) -> None:
         with self._lock:
             # Release Chroma's cached system for this path so the directory can be deleted or reopened.
@@ -172,8 +183,9 @@ class ChromaIndex:
 class MemoryIndex:
     """In-memory fake with the same behaviour (cosine similarity), for unit tests."""
 
-    def __init__(self) -> None:
+    def __init__(self, chunker: int = CHUNKER_VERSION) -> None:
         self.items: dict[str, tuple[Passage, "np.ndarray"]] = {}
+        self.chunker_version = chunker
 
     def add(self, passages: list[Passage], vectors: "np.ndarray") -> None:
         for pid, passage, vector in zip(_ids(passages), passages, vectors):
@@ -202,10 +214,14 @@ class MemoryIndex:
 
     def replace_all(self, passages: list[Passage], vectors: "np.ndarray") -> None:
         self.items = {}
+        self.chunker_version = CHUNKER_VERSION
         self.add(passages, vectors)
 
     def count(self) -> int:
         return len(self.items)
+
+    def chunker(self) -> int:
+        return self.chunker_version
 
     def close(self) -> None:
         pass

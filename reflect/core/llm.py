@@ -15,11 +15,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from reflect.core.errors import ModelError
 
 Messages = list[dict[str, str]]
+
+StopReason = Literal["stop", "length", "timeout", "repetition", "cancelled"]
+"""Why generation ended: finished, ``max_tokens`` reached, wall-clock limit, a repetition loop, or the coach cancelled."""
 
 
 @dataclass
@@ -27,8 +30,7 @@ class Generation:
     text: str
     tokens: int
     seconds: float
-    stop: str
-    """"stop" (finished), "length" (max_tokens), "timeout", "repetition" or "cancelled"."""
+    stop: StopReason
 
     @property
     def tokens_per_s(self) -> float:
@@ -94,7 +96,7 @@ class LlamaCppModel:
         start = time.perf_counter()
         pieces: list[str] = []
         tokens = 0
-        stop = "stop"
+        stop: StopReason = "stop"
         for chunk in self.llm.create_chat_completion(**kwargs):
             choice = chunk["choices"][0]
             piece = choice.get("delta", {}).get("content") or ""

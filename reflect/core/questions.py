@@ -138,7 +138,7 @@ def validate(raw: str, passages: list[Passage], known_placeholders: set[str], le
             result.rejected.append((reason, text))
             continue
         p = passages[cited - 1]
-        result.accepted.append(Question(text, "model", [Evidence(p.note_id, p.date, quote(p.text))]))
+        result.accepted.append(Question(text, "model", [Evidence(p.note_id, p.date, quote(p.text), p.chunk)]))
         if len(result.accepted) == limit:
             break
     return result

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reflect.core.domain import Evidence, Note, Passage, Theme
+from reflect.core.domain import Evidence, Note, Passage, Theme, Trend
 from reflect.core.prompts import TaxonomyTheme
 
 #: Minimum cosine similarity between a passage and a theme's closest phrase (MiniLM scale). On the
@@ -60,7 +60,7 @@ def similarity(passage_vectors: np.ndarray, phrase_vectors: np.ndarray, owner: n
     return np.stack([sims[:, owner == k].max(axis=1) for k in range(themes)], axis=1)
 
 
-def trend(present: list[bool]) -> str:
+def trend(present: list[bool]) -> Trend:
     """new, rising, steady, fading or resolved, from presence per session (oldest first)."""
     n = len(present)
     idx = [i for i, p in enumerate(present) if p]
@@ -108,7 +108,7 @@ def _build(label: str, description: str, notes: list[Note], passages: list[Passa
     for i in sorted(rows, key=lambda i: -float(scores[i])):
         if passages[i].note_id not in seen:
             seen.add(passages[i].note_id)
-            evidence.append(Evidence(passages[i].note_id, dates[passages[i].note_id], quote(passages[i].text)))
+            evidence.append(Evidence(passages[i].note_id, dates[passages[i].note_id], quote(passages[i].text), passages[i].chunk))
         if len(evidence) == 3:
             break
     return Theme(

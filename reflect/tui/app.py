@@ -119,7 +119,7 @@ class ReflectApp(App):
 
     def on_mount(self) -> None:
         clients = self.query_one("#clients", ListView)
-        for row in self.practice.clients():
+        for row in self.practice.roster.clients():
             detail = f"{row.notes} notes · last {row.last_session or '-'}"
             clients.append(ClientItem(row.client, detail))
         if clients.children:
@@ -150,7 +150,7 @@ class ReflectApp(App):
         self.client = event.item.client
         notes = self.query_one("#notes", ListView)
         notes.clear()
-        for n in self.practice.notes(self.client):
+        for n in self.practice.notes.list(self.client):
             notes.append(NoteItem(n.id, f"{n.date.isoformat()} · note {n.id}"))
         self.query_one("#note-text", Static).update("Pick a note.")
         self.query_one("#themes", Static).update("Press t to find recurring themes.")
@@ -171,7 +171,7 @@ class ReflectApp(App):
             return
         from reflect.render import highlight_placeholders
 
-        note = self.practice.note(self.client, self.note_id)
+        note = self.practice.notes.get(self.client, self.note_id)
         mode = self.query_one("#note-mode", Static)
         text = self.query_one("#note-text", Static)
         if self.show_redacted:
@@ -187,7 +187,7 @@ class ReflectApp(App):
         for client in clients:
             if get_current_worker().is_cancelled:
                 return
-            counts[client.id] = sum(c.status == "open" for c in self.practice.commitments(client))
+            counts[client.id] = sum(c.status == "open" for c in self.practice.commitments.list(client))
         self.post_message(CommitmentsCounted(counts))
 
     @on(CommitmentsCounted)
@@ -214,9 +214,9 @@ class ReflectApp(App):
         from reflect.render import theme_details, theme_table
 
         try:
-            found = self.practice.themes(client)
-            notes = self.practice.notes(client)
-            reid = self.practice.pseudonym_map(client).reidentify
+            found = self.practice.insight.themes(client)
+            notes = self.practice.notes.list(client)
+            reid = self.practice.roster.reidentifier(client)
         except ReflectError as exc:
             self.post_message(WorkFailed(str(exc)))
             return
@@ -256,12 +256,12 @@ class ReflectApp(App):
 
         worker = get_current_worker()
         try:
-            brief = self.practice.prep(
+            brief = self.practice.insight.prep(
                 client,
                 on_text=lambda piece: self.post_message(PrepStreamed(piece)),
                 cancelled=lambda: worker.is_cancelled,
             )
-            reid = self.practice.pseudonym_map(client).reidentify
+            reid = self.practice.roster.reidentifier(client)
         except ReflectError as exc:
             self.post_message(WorkFailed(str(exc)))
             return
@@ -293,7 +293,7 @@ class ReflectApp(App):
         clients = self.query_one("#clients", ListView)
         keep = select or (self.client.id if self.client else None)
         await clients.clear()
-        items = [ClientItem(row.client, f"{row.notes} notes · last {row.last_session or '-'}") for row in self.practice.clients()]
+        items = [ClientItem(row.client, f"{row.notes} notes · last {row.last_session or '-'}") for row in self.practice.roster.clients()]
         await clients.extend(items)
         target = next((i for i, item in enumerate(items) if item.client.id == keep), 0 if items else None)
         clients.index = target
@@ -319,7 +319,7 @@ class ReflectApp(App):
             if result is None:
                 return
             try:
-                client = self.practice.add_client(*result)
+                client = self.practice.roster.add_client(*result)
             except ReflectError as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return
@@ -348,7 +348,7 @@ class ReflectApp(App):
         from reflect.core.noteinput import NoteInput
 
         try:
-            [note] = self.practice.add_notes(client, [NoteInput(when, text, "the note editor")])
+            [note] = self.practice.notes.add(client, [NoteInput(when, text, "the note editor")])
         except ReflectError as exc:
             self.post_message(WorkFailed(str(exc)))
             return
@@ -358,7 +358,7 @@ class ReflectApp(App):
         self.notify(f"Note {note_id} saved")
         if self.client and self.client.id == client.id:
             notes = self.query_one("#notes", ListView)
-            notes.append(NoteItem(note_id, f"{self.practice.note(client, note_id).date.isoformat()} · note {note_id}"))
+            notes.append(NoteItem(note_id, f"{self.practice.notes.get(client, note_id).date.isoformat()} · note {note_id}"))
         self.call_later(self._reload_clients)  # counts and last session change; the selection stays
 
     def action_edit_note(self) -> None:
@@ -367,7 +367,7 @@ class ReflectApp(App):
         if self.client is None or self.note_id is None:
             self.notify("Pick a note first", severity="warning")
             return
-        client, note = self.client, self.practice.note(self.client, self.note_id)
+        client, note = self.client, self.practice.notes.get(self.client, self.note_id)
 
         def written(result) -> None:
             if result is not None:
@@ -381,7 +381,7 @@ class ReflectApp(App):
         from reflect.core.noteinput import NoteInput
 
         try:
-            self.practice.edit_note(client, note_id, NoteInput(when, text, "the note editor"))
+            self.practice.notes.edit(client, note_id, NoteInput(when, text, "the note editor"))
         except ReflectError as exc:
             self.post_message(WorkFailed(str(exc)))
             return
@@ -404,7 +404,7 @@ class ReflectApp(App):
             if result is None:
                 return
             try:
-                person, report = self.practice.add_person(client, *result)
+                person, report = self.practice.roster.add_person(client, *result)
             except ReflectError as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return
@@ -427,8 +427,8 @@ class ReflectApp(App):
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search_worker(self, client: Client, query: str) -> None:
         try:
-            results = self.practice.search(client, query, 8)
-            reid = self.practice.pseudonym_map(client).reidentify
+            results = self.practice.insight.search(client, query, 8)
+            reid = self.practice.roster.reidentifier(client)
         except ReflectError as exc:
             self.post_message(WorkFailed(str(exc)))
             return
@@ -447,7 +447,7 @@ class ReflectApp(App):
             if not erase:
                 return
             try:
-                self.practice.forget(client)
+                self.practice.upkeep.forget(client)
             except ReflectError as exc:
                 self.notify(str(exc), severity="error", markup=False)
             self.client = None
@@ -520,18 +520,17 @@ def _roster_rows(practice, client: Client) -> list[tuple[str, str, str, str]]:
     came from and the placeholder it becomes (the same rows as ``reflect person list``)."""
     origin = {"roster": "roster", "learned": "learned from notes", "seen": "seen once", "not a name": "not a name"}
     rows = []
-    for e in practice.roster_entries(client):
-        source = origin.get(e["origin"], e["origin"]) + (f" ({e['role']})" if e["role"] else "")
-        rows.append((e["forms"][0], ", ".join(e["forms"][1:4]) + ("…" if len(e["forms"]) > 4 else ""), source, e["placeholder"] or "-"))
+    for e in practice.roster.entries(client):
+        source = origin.get(e.origin, e.origin) + (f" ({e.role})" if e.role else "")
+        rows.append((e.forms[0], ", ".join(e.forms[1:4]) + ("…" if len(e.forms) > 4 else ""), source, e.placeholder or "-"))
     return rows
 
 
-def run_app(data_dir: Path | None = None, demo: bool = False, model: str | None = None, passphrase=None) -> None:
+def run_app(data_dir: Path | None = None, demo: bool = False, model: str | None = None, passphrase=None, components=None) -> None:
     """Unlock the practice (the passphrase is asked before the app starts) and run the app on it."""
-    from reflect.core.practice import Practice
-    from reflect.paths import DataPaths, default_data_dir
+    from reflect.core.opener import data_paths, open_practice
     from reflect.settings import Settings
 
-    root = (data_dir or default_data_dir()).expanduser()
-    with Practice.open(root, Settings.load(DataPaths(root).config, model=model), passphrase=passphrase) as practice:
+    settings = Settings.load(data_paths(data_dir).config, model=model)
+    with open_practice(data_dir, settings=settings, passphrase=passphrase, components=components) as practice:
         ReflectApp(practice, demo=demo).run()

@@ -13,30 +13,27 @@ from typer.testing import CliRunner
 from reflect import cli
 from reflect.core.embedding import HashEmbedder
 from reflect.core.llm import FakeLLM
-from reflect.core.practice import Practice
+from reflect.core.components import Components
 from reflect.core.redaction.fake import FakeDetector
 
 runner = CliRunner()
 MARIA = "Maria Gonzalez"
 
 
+_engines: list[Components] = []
+
+
 @pytest.fixture(autouse=True)
-def fakes(monkeypatch: pytest.MonkeyPatch):
+def fakes():
+    """Every command of a test runs on these engines, passed through the CLI's seam (``Options``)."""
     llm = FakeLLM()
-    original = Practice.open.__func__
-
-    def open_with_fakes(cls, data_dir=None, settings=None, **components):
-        components.setdefault("detector", FakeDetector())
-        components.setdefault("embedder", HashEmbedder())
-        components.setdefault("llm", llm)
-        return original(cls, data_dir, settings, **components)
-
-    monkeypatch.setattr(Practice, "open", classmethod(open_with_fakes))
-    return llm
+    _engines[:] = [Components(detector=FakeDetector(), embedder=HashEmbedder(), llm=llm)]
+    yield llm
+    _engines.clear()
 
 
 def run(*args: str, input: str | bytes | None = None):
-    return runner.invoke(cli.app, list(args), input=input)
+    return runner.invoke(cli.app, list(args), input=input, obj=cli.Options(components=_engines[0] if _engines else None))
 
 
 def ok(*args: str, input: str | None = None):
@@ -257,10 +254,12 @@ def test_twenty_notes_in_one_command_load_the_models_once(maria: Path, monkeypat
         f = maria / f"2026-10-{day:02d}.md"
         f.write_text(f"Session {day}: Mari worked on delegation with Tom.")
         files.append(str(f))
+    detector = _engines[0].gate.detector
+    before = detector.calls
     out = json.loads(ok("note", "add", MARIA, *files, "--json").stdout)
     assert len(out["notes"]) == 20
-    assert len(created) == 1
-    assert created[0].calls == 20  # one detector, one pass per note
+    assert created == []  # no detector built for the command: the one it was given
+    assert detector.calls - before == 20  # one pass per note
 
 
 def test_data_dir_that_is_a_file_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,8 @@ import pytest
 
 from reflect.core.demo import load_demo, reset_demo_dir
 from reflect.core.noteinput import NoteInput
-from reflect.core.practice import Practice
+from reflect.core.components import Components
+from reflect.core.opener import open_practice
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.integration
 def demo(tmp_path_factory, real_detector, real_embedder):
     root = tmp_path_factory.mktemp("demo")
     reset_demo_dir(root)
-    practice = Practice.open(root, detector=real_detector, embedder=real_embedder, passphrase="module passphrase")
+    practice = open_practice(root, passphrase="module passphrase", components=Components(detector=real_detector, embedder=real_embedder))
     load_demo(practice)
     yield practice
     practice.close()
@@ -80,18 +81,18 @@ def test_canary_identifiers_never_reach_index_prompts_or_caches(tmp_path: Path, 
     caplog.set_level("DEBUG")
     canaries = ["Zyxqwv Brightmoor", "zyxqwv.brightmoor@canary-mail.example", "+44 7700 900123", "Quillonby"]
     root = tmp_path / "practice"
-    with Practice.open(root, detector=real_detector, embedder=real_embedder) as p:
-        c = p.add_client("Zyxqwv Brightmoor")
-        p.add_person(c, "Quillonby", role="employer")
+    with open_practice(root, components=Components(detector=real_detector, embedder=real_embedder)) as p:
+        c = p.roster.add_client("Zyxqwv Brightmoor")
+        p.roster.add_person(c, "Quillonby", role="employer")
         notes = [
             NoteInput(date(2026, 1, 1), "zyxqwv said Quillonby is draining her. Reach her at zyxqwv.brightmoor@canary-mail.example.", "t"),
             NoteInput(date(2026, 1, 8), "ZYXQWV BRIGHTMOOR called from +44 7700 900123 about delegation and burnout at QUILLONBY.", "t"),
         ]
-        p.add_notes(c, notes)
-        p.prep(c)
-        p.search(c, "what did Zyxqwv say about Quillonby")
-        redacted = "\n".join(n.redacted for n in p.notes(c))
-        prompts = "\n".join(r["prompt"] for r in p.audit(c))
+        p.notes.add(c, notes)
+        p.insight.prep(c)
+        p.insight.search(c, "what did Zyxqwv say about Quillonby")
+        redacted = "\n".join(n.redacted for n in p.notes.list(c))
+        prompts = "\n".join(r.prompt for r in p.upkeep.audit(c))
     blobs = [redacted, prompts, caplog.text]
     for f in (root / "index").rglob("*"):
         if f.is_file():
@@ -110,14 +111,14 @@ def test_canary_identifiers_never_reach_index_prompts_or_caches(tmp_path: Path, 
 
 
 def test_same_theme_in_different_words_is_one_recurring_theme(tmp_path: Path, real_detector, real_embedder) -> None:
-    with Practice.open(tmp_path / "p", detector=real_detector, embedder=real_embedder) as p:
-        c = p.add_client("Lena Fischer")
-        p.add_notes(c, [
+    with open_practice(tmp_path / "p", components=Components(detector=real_detector, embedder=real_embedder)) as p:
+        c = p.roster.add_client("Lena Fischer")
+        p.notes.add(c, [
             NoteInput(date(2026, 1, 5), "She still reviews every pull request herself instead of handing code review to her leads.", "t"),
             NoteInput(date(2026, 1, 19), "Sleep has been fine. The offsite went well.", "t"),
             NoteInput(date(2026, 2, 2), "Letting the team own decisions without checking their work still feels risky to her.", "t"),
         ])
-        themes = {t.label: [s.note_id for s in t.sessions] for t in p.themes(c)}
+        themes = {t.label: [s.note_id for s in t.sessions] for t in p.insight.themes(c)}
     notes = sorted(n for ids in themes.values() for n in ids)
     assert "Delegation" in themes, themes
     assert len(themes["Delegation"]) == 2 and 2 not in [n - min(notes) + 1 for n in themes["Delegation"]]

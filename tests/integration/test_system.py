@@ -101,7 +101,7 @@ def test_no_network_and_nothing_outside_the_data_dir(tmp_path: Path) -> None:
 def test_second_writer_gets_in_use_error_fast(tmp_path: Path) -> None:
     env = {**os.environ, **_clean_env(tmp_path)}
     holder = subprocess.Popen(
-        [PY, "-c", "import sys,time; from reflect.core.practice import Practice; p=Practice.open(); print('ready', flush=True); time.sleep(30)"],
+        [PY, "-c", "import sys,time; from reflect.core.opener import open_practice; p=open_practice(); print('ready', flush=True); time.sleep(30)"],
         env=env, stdout=subprocess.PIPE, text=True,
     )
     try:

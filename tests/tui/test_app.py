@@ -12,11 +12,11 @@ from reflect.tui.app import ReflectApp
 
 
 def _setup(p):
-    c = p.add_client("Maria Gonzalez")
-    p.add_person(c, "Tom Becker")
-    p.add_notes(c, [NoteInput(date(2026, 1, 1), "Maria wants to delegate. Tom Becker disagrees.", "t"),
+    c = p.roster.add_client("Maria Gonzalez")
+    p.roster.add_person(c, "Tom Becker")
+    p.notes.add(c, [NoteInput(date(2026, 1, 1), "Maria wants to delegate. Tom Becker disagrees.", "t"),
                     NoteInput(date(2026, 1, 8), "Maria delegated the deck to the team.", "t")])
-    p.llm.outputs.append(json.dumps({"questions": [{"question": "What did delegating the deck teach [CLIENT]?", "passage": 1}]}))
+    p.components.llm.outputs.append(json.dumps({"questions": [{"question": "What did delegating the deck teach [CLIENT]?", "passage": 1}]}))
     return c
 
 
@@ -49,7 +49,7 @@ async def test_prep_runs_in_a_worker_and_shows_names_only_on_screen(fake_practic
         source = brief.source
         assert "Prep brief: Maria Gonzalez" in source
         assert "What did delegating the deck teach Maria Gonzalez?" in source
-        assert "Maria" not in json.dumps(fake_practice.llm.prompts)
+        assert "Maria" not in json.dumps(fake_practice.components.llm.prompts)
 
 
 async def test_add_client_through_the_dialog(fake_practice) -> None:
@@ -61,7 +61,7 @@ async def test_add_client_through_the_dialog(fake_practice) -> None:
         await pilot.press(*"Kenji Watanabe")
         await pilot.press("enter")
         await pilot.pause()
-        assert [c.client.name for c in fake_practice.clients()] == ["Kenji Watanabe"]
+        assert [c.client.name for c in fake_practice.roster.clients()] == ["Kenji Watanabe"]
         assert app.client is not None and app.client.name == "Kenji Watanabe"
 
 
@@ -78,12 +78,12 @@ async def test_add_note_shows_the_redaction_preview_then_stores(fake_practice) -
         await pilot.pause()
         preview = str(app.screen.query_one("#preview", Static).render())
         assert "Tom" not in preview and "[PERSON_1]" in preview and "[CLIENT]" in preview
-        assert len(fake_practice.notes(app.client)) == 2  # nothing stored by the preview
+        assert len(fake_practice.notes.list(app.client)) == 2  # nothing stored by the preview
         await pilot.press("ctrl+s")
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert len(fake_practice.notes(app.client)) == 3
+        assert len(fake_practice.notes.list(app.client)) == 3
 
 
 async def test_prep_can_be_cancelled_with_escape(fake_practice) -> None:
@@ -102,7 +102,7 @@ async def test_prep_can_be_cancelled_with_escape(fake_practice) -> None:
                 break
         return Generation('{"questions": []}', 1, 0.1, "cancelled")
 
-    fake_practice.llm.generate = slow_generate
+    fake_practice.components.llm.generate = slow_generate
     app = ReflectApp(fake_practice)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -143,12 +143,12 @@ async def test_forget_asks_first_and_then_erases(fake_practice) -> None:
         await pilot.pause()
         await pilot.click("#keep")
         await pilot.pause()
-        assert len(fake_practice.clients()) == 1
+        assert len(fake_practice.roster.clients()) == 1
         await pilot.press("f")
         await pilot.pause()
         await pilot.click("#erase")
         await pilot.pause()
-        assert fake_practice.clients() == []
+        assert fake_practice.roster.clients() == []
 
 
 async def test_edit_note_updates_text_and_what_the_model_sees(fake_practice) -> None:
@@ -166,7 +166,7 @@ async def test_edit_note_updates_text_and_what_the_model_sees(fake_practice) -> 
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        note = fake_practice.note(app.client, app.note_id)
+        note = fake_practice.notes.get(app.client, app.note_id)
         assert note.original == "Maria met Tom Becker about burnout."
         assert note.redacted == "[CLIENT] met [PERSON_1] about burnout."
 
@@ -191,8 +191,8 @@ async def test_themes_panel_shows_evidence_of_the_selected_theme_and_clients_sho
         Theme("Conflict", "", [Evidence(1, "2026-01-01", ""), Evidence(2, "2026-01-08", "")], [0.4, 0.4],
               [Evidence(1, "2026-01-01", "[PERSON_1] disagrees.")], "new"),
     ]
-    fake_practice.themes = lambda client, since=None: themes
-    fake_practice.commitments = lambda client: []
+    fake_practice.insight.themes = lambda client, since=None: themes
+    fake_practice.commitments.list = lambda client, horizon=4: []
     app = ReflectApp(fake_practice)
     async with app.run_test(size=(140, 45)) as pilot:
         await app.workers.wait_for_complete()
@@ -237,9 +237,9 @@ async def test_roster_view_shows_learned_names_with_their_origin_and_markup_stay
     from textual.widgets import DataTable
 
     p = fake_practice
-    c = p.add_client("Maria Gonzalez")
-    p.add_person(c, "Tom [x] Becker", role="boss")
-    p.add_notes(c, [NoteInput(date(2026, 1, 1), "Maria met Raj Patel about the budget.", "t")])
+    c = p.roster.add_client("Maria Gonzalez")
+    p.roster.add_person(c, "Tom [x] Becker", role="boss")
+    p.notes.add(c, [NoteInput(date(2026, 1, 1), "Maria met Raj Patel about the budget.", "t")])
     app = ReflectApp(p)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -277,10 +277,10 @@ async def test_bracketed_text_is_shown_verbatim_and_never_crashes_the_app(fake_p
     from textual.widgets import ListView
 
     p = fake_practice
-    c = p.add_client("Maria [x] Gonzalez")
+    c = p.roster.add_client("Maria [x] Gonzalez")
     text = "- [x] deck sent [sic]; [bold] claims [/] and [@click=app.quit] or [link=https://example.org] here."
-    p.add_notes(c, [NoteInput(date(2026, 1, 1), text, "t"), NoteInput(date(2026, 1, 8), "Board deck again [sic].", "t")])
-    p.llm.outputs.append(json.dumps({"questions": [{"question": "What did the [x] deck [/] change for [CLIENT]?", "passage": 1}]}))
+    p.notes.add(c, [NoteInput(date(2026, 1, 1), text, "t"), NoteInput(date(2026, 1, 8), "Board deck again [sic].", "t")])
+    p.components.llm.outputs.append(json.dumps({"questions": [{"question": "What did the [x] deck [/] change for [CLIENT]?", "passage": 1}]}))
     app = ReflectApp(p)
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
@@ -307,9 +307,9 @@ async def test_destructive_actions_act_only_on_the_client_the_coach_sees_selecte
     from textual.widgets import Label, ListView
 
     p = fake_practice
-    a = p.add_client("Amelia Hartley-Fortescue Montgomery")
-    b = p.add_client("Bruno Zielinski")
-    p.add_notes(a, [NoteInput(date(2026, 1, 1), "Amelia wants to delegate.", "t")])
+    a = p.roster.add_client("Amelia Hartley-Fortescue Montgomery")
+    b = p.roster.add_client("Bruno Zielinski")
+    p.notes.add(a, [NoteInput(date(2026, 1, 1), "Amelia wants to delegate.", "t")])
     app = ReflectApp(p)
 
     def selected() -> list[str]:
@@ -349,5 +349,5 @@ async def test_destructive_actions_act_only_on_the_client_the_coach_sees_selecte
         await pilot.click("#erase")
         await pilot.pause()
         await pilot.pause()
-        assert [c.client.name for c in p.clients()] == ["Bruno Zielinski", "Carla Nuñez"]
+        assert [c.client.name for c in p.roster.clients()] == ["Bruno Zielinski", "Carla Nuñez"]
         assert len(selected()) == 1 and app.client is not None and selected() == [app.client.name]

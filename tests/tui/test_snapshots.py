@@ -16,13 +16,13 @@ SIZE = (120, 36)
 
 @pytest.fixture
 def app(fake_practice):
-    c = fake_practice.add_client("Maria Gonzalez")
-    fake_practice.add_person(c, "Tom Becker", role="boss")
-    fake_practice.add_notes(c, [
+    c = fake_practice.roster.add_client("Maria Gonzalez")
+    fake_practice.roster.add_person(c, "Tom Becker", role="boss")
+    fake_practice.notes.add(c, [
         NoteInput(date(2026, 1, 5), "Maria wants to delegate the weekly deck. Tom Becker disagrees.", "t"),
         NoteInput(date(2026, 1, 19), "Maria delegated the deck to the team. She will book a one to one with Tom.", "t"),
     ])
-    fake_practice.llm.outputs.append(json.dumps({"questions": [{"question": "What did delegating the deck teach [CLIENT]?", "passage": 1}]}))
+    fake_practice.components.llm.outputs.append(json.dumps({"questions": [{"question": "What did delegating the deck teach [CLIENT]?", "passage": 1}]}))
     return ReflectApp(fake_practice)
 
 

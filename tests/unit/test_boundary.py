@@ -22,6 +22,8 @@ from reflect.core.embedding import HashEmbedder
 from reflect.core.index import MemoryIndex
 from reflect.core.llm import FakeLLM
 from reflect.core.noteinput import NoteInput
+from reflect.core.components import Components
+from reflect.core.opener import open_practice
 from reflect.core.practice import Practice
 from reflect.core.redaction.fake import FakeDetector
 from tests.conftest import FAST_KDF
@@ -98,10 +100,8 @@ class Spies:
         self.llm.prompts.clear()
 
 
-def open_practice(path: Path, spies: Spies) -> Practice:
-    return Practice.open(
-        path, detector=FakeDetector(), embedder=spies.embedder, llm=spies.llm, index_factory=spies.index_factory, kdf=FAST_KDF,
-    )
+def open_spied(path: Path, spies: Spies) -> Practice:
+    return open_practice(path, kdf=FAST_KDF, components=Components(detector=FakeDetector(), embedder=spies.embedder, llm=spies.llm, index_factory=spies.index_factory))
 
 
 def note(text: str, day: int) -> NoteInput:
@@ -125,40 +125,40 @@ def spies() -> Spies:
 
 @pytest.fixture
 def practice(tmp_path: Path, spies: Spies):
-    p = open_practice(tmp_path / "practice", spies)
+    p = open_spied(tmp_path / "practice", spies)
     yield p
     p.close()
 
 
 def everything_a_client_can_trigger(p: Practice, c) -> None:
     """Every path that hands a client's text to the embedder, the index or the model."""
-    p.search(c, "what did legal say about the plan")
-    p.themes(c)
-    p.commitments(c)
-    p.prep(c)
-    p.followup(c)
+    p.insight.search(c, "what did legal say about the plan")
+    p.insight.themes(c)
+    p.commitments.list(c)
+    p.insight.prep(c)
+    p.insight.followup(c)
 
 
 def test_a_name_put_on_the_roster_after_the_notes_never_reaches_the_embedder_index_or_model(practice, spies) -> None:
     p = practice
-    c = p.add_client("Aisling O'Brien")
-    p.add_notes(c, [note(t, i + 1) for i, t in enumerate(NOTES)])
-    assert "sunil" in p.notes(c)[0].redacted  # the fake detector misses lower-case shorthand
+    c = p.roster.add_client("Aisling O'Brien")
+    p.notes.add(c, [note(t, i + 1) for i, t in enumerate(NOTES)])
+    assert "sunil" in p.notes.list(c)[0].redacted  # the fake detector misses lower-case shorthand
     spies.reset()
 
-    _, report = p.add_person(c, "Sunil Rao", ["sunil"], role="legal")
+    _, report = p.roster.add_person(c, "Sunil Rao", ["sunil"], role="legal")
     assert report.notes_changed == 1 and report.names_caught == 2
     assert "re-redacted 1 note(s); 2 name(s) newly caught" in report.describe()
-    p.add_person(c, "Jean-Luc Moreau")
-    p.add_person(c, "Seo-yeon Park")
+    p.roster.add_person(c, "Jean-Luc Moreau")
+    p.roster.add_person(c, "Seo-yeon Park")
     # Until a name is on the roster it may be handed over (the fake detector misses it): what counts
     # is everything handed over once the roster holds it, starting with the index rebuilt now.
     spies.reset()
-    _, report = p.add_person(c, "Quillonby", role="employer")
+    _, report = p.roster.add_person(c, "Quillonby", role="employer")
     assert report.notes_changed == 1
-    assert len(spies.index_log) == p.index(c).count()  # the whole index was replaced
+    assert len(spies.index_log) == p.context.index(c).count()  # the whole index was replaced
 
-    for n in p.notes(c):
+    for n in p.notes.list(c):
         assert leaked(n.redacted) == [], n.redacted
     assert all(leaked(row["text"]) == [] for row in p.store.commitments(c.id))
     everything_a_client_can_trigger(p, c)
@@ -170,37 +170,37 @@ def test_stored_text_out_of_step_with_the_roster_is_caught_at_every_hand_off(pra
     """Before any re-redaction runs (here: none at all), the current roster still applies to every
     passage, query, sentence and prompt on its way out."""
     p = practice
-    c = p.add_client("Aisling O'Brien")
-    p.add_notes(c, [note(t, i + 1) for i, t in enumerate(NOTES)])
+    c = p.roster.add_client("Aisling O'Brien")
+    p.notes.add(c, [note(t, i + 1) for i, t in enumerate(NOTES)])
     # Put names on the map behind the practice's back: no re-redaction runs.
-    pmap = p.pseudonym_map(c)
+    pmap = p.context.map(c)
     for name in ("Sunil Rao", "Jean-Luc Moreau", "Seo-yeon Park", "Quillonby"):
         pmap.register("ORG" if name == "Quillonby" else "PERSON", name)
     with p.store.transaction():
         p.store.save_map(c.id, pmap)
-    assert any(leaked(n.redacted) for n in p.notes(c))
+    assert any(leaked(n.redacted) for n in p.notes.list(c))
     spies.reset()
 
-    p.search(c, "did sunil push back")
+    p.insight.search(c, "did sunil push back")
     everything_a_client_can_trigger(p, c)
-    p._rebuild_index(c, p.notes(c), reuse=False)
+    p.upkeep.rebuild_index(c, reuse=False)
     assert spies.leaks() == []
     assert spies.embedder.received and spies.prompts()
 
 
 def test_names_in_every_typographic_form_are_caught_when_the_note_is_added(practice, spies) -> None:
     p = practice
-    c = p.add_client("Aisling O'Brien")
-    p.add_person(c, "Sunil Rao", ["sunil"])
-    p.add_person(c, "Jean-Luc Moreau")
-    p.add_person(c, "Seo-yeon Park")
-    p.add_person(c, "Quillonby", org=True)
+    c = p.roster.add_client("Aisling O'Brien")
+    p.roster.add_person(c, "Sunil Rao", ["sunil"])
+    p.roster.add_person(c, "Jean-Luc Moreau")
+    p.roster.add_person(c, "Seo-yeon Park")
+    p.roster.add_person(c, "Quillonby", org=True)
     spies.reset()
-    p.add_notes(c, [note(t, i + 1) for i, t in enumerate(NOTES)])
-    for n in p.notes(c):
+    p.notes.add(c, [note(t, i + 1) for i, t in enumerate(NOTES)])
+    for n in p.notes.list(c):
         assert leaked(n.redacted) == [], n.redacted
         assert "[PERSON_" in n.redacted or "[CLIENT]" in n.redacted
-    assert "Jean" not in p.notes(c)[2].redacted and "‑[PERSON" not in p.notes(c)[2].redacted
+    assert "Jean" not in p.notes.list(c)[2].redacted and "‑[PERSON" not in p.notes.list(c)[2].redacted
     everything_a_client_can_trigger(p, c)
     assert spies.leaks() == []
 
@@ -209,20 +209,20 @@ def test_identifiers_only_the_detector_finds_never_reach_a_spy(practice, spies) 
     """An e-mail address is not on the roster: only the gate's detector catches it, so the map-only
     check at the hand-off cannot stand in for redacting queries, sentences and passages."""
     p = practice
-    c = p.add_client("Aisling O'Brien")
-    p.add_notes(c, [
+    c = p.roster.add_client("Aisling O'Brien")
+    p.notes.add(c, [
         note("Session one. Agreed: she will send the deck to the board by Friday.", 1),
         note("Session two. She sent the deck; write to raj.k@example.org about it. It went well.", 2),
     ])
     spies.reset()
-    p.search(c, "did she email raj.k@example.org")
-    p.commitments(c)
-    p.prep(c)
-    p.followup(c)
+    p.insight.search(c, "did she email raj.k@example.org")
+    p.commitments.list(c)
+    p.insight.prep(c)
+    p.insight.followup(c)
     assert spies.leaks() == []
     assert spies.embedder.received
     # Every vector the index holds was computed from the current redacted text.
-    assert all(ch.ok for ch in p.redaction_scan()), [ch.detail for ch in p.redaction_scan()]
+    assert all(ch.ok for ch in p.upkeep.redaction_scan()), [ch.detail for ch in p.upkeep.redaction_scan()]
 
 
 class ZorblatDetector(FakeDetector):
@@ -237,19 +237,18 @@ class ZorblatDetector(FakeDetector):
 
 
 def test_names_the_map_only_saw_never_reach_a_spy(tmp_path, spies) -> None:
-    p = Practice.open(tmp_path / "practice", detector=ZorblatDetector(), embedder=spies.embedder, llm=spies.llm,
-                      index_factory=spies.index_factory, kdf=FAST_KDF)
+    p = open_practice(tmp_path / "practice", kdf=FAST_KDF, components=Components(detector=ZorblatDetector(), embedder=spies.embedder, llm=spies.llm, index_factory=spies.index_factory))
     try:
-        c = p.add_client("Aisling O'Brien")
-        p.add_notes(c, [
+        c = p.roster.add_client("Aisling O'Brien")
+        p.notes.add(c, [
             note("Session one. Agreed: she will send the deck to the board by Friday.", 1),
             note("Session two. Zorblat said the deck went well. She sent the deck on time.", 2),
         ])
-        assert any(r.origin == "seen" for r in p.pseudonym_map(c).rows)
+        assert any(r.origin == "seen" for r in p.context.map(c).rows)
         spies.reset()
-        p.search(c, "what did Zorblat say about the deck")
-        p.commitments(c)
-        p.prep(c)
+        p.insight.search(c, "what did Zorblat say about the deck")
+        p.commitments.list(c)
+        p.insight.prep(c)
         assert spies.leaks() == []
         assert spies.embedder.received
     finally:
@@ -258,21 +257,21 @@ def test_names_the_map_only_saw_never_reach_a_spy(tmp_path, spies) -> None:
 
 def test_commitments_are_extracted_from_redacted_text(practice) -> None:
     p = practice
-    c = p.add_client("Aisling O'Brien")
-    p.add_person(c, "Sunil Rao", ["sunil"])
-    p.add_notes(c, [note(NOTES[0], 1)])
+    c = p.roster.add_client("Aisling O'Brien")
+    p.roster.add_person(c, "Sunil Rao", ["sunil"])
+    p.notes.add(c, [note(NOTES[0], 1)])
     texts = [row["text"] for row in p.store.commitments(c.id)]
     assert texts and all(leaked(t) == [] for t in texts) and any("[PERSON_1]" in t for t in texts)
 
 
 def test_re_redaction_keeps_the_coachs_commitment_status_and_replaces_the_text(practice) -> None:
     p = practice
-    c = p.add_client("Aisling O'Brien")
-    p.add_notes(c, [note(NOTES[0], 1)])
+    c = p.roster.add_client("Aisling O'Brien")
+    p.notes.add(c, [note(NOTES[0], 1)])
     [row] = p.store.commitments(c.id)
     assert "sunil" in row["text"]
-    p.set_commitment(c, row["id"], "done")
-    p.add_person(c, "Sunil Rao", ["sunil"])
+    p.commitments.set_status(c, row["id"], "done")
+    p.roster.add_person(c, "Sunil Rao", ["sunil"])
     [after] = p.store.commitments(c.id)
     assert after["id"] == row["id"] and after["status"] == "done"
     assert leaked(after["text"]) == [] and "[PERSON_1]" in after["text"]
@@ -280,96 +279,96 @@ def test_re_redaction_keeps_the_coachs_commitment_status_and_replaces_the_text(p
 
 def test_re_redaction_replaces_the_whole_index_and_only_re_embeds_what_changed(practice, spies) -> None:
     p = practice
-    c = p.add_client("Aisling O'Brien")
-    p.add_notes(c, [note(t, i + 1) for i, t in enumerate(NOTES)])
-    before = p.index(c).count()
+    c = p.roster.add_client("Aisling O'Brien")
+    p.notes.add(c, [note(t, i + 1) for i, t in enumerate(NOTES)])
+    before = p.context.index(c).count()
     spies.reset()
-    _, report = p.add_person(c, "Sunil Rao", ["sunil"])
+    _, report = p.roster.add_person(c, "Sunil Rao", ["sunil"])
     # Only the passages of note one that named sunil are embedded again; the index holds as many.
     assert 0 < report.passages_reembedded < before
     assert len(spies.embedder.received) == report.passages_reembedded
-    assert p.index(c).count() == before
-    positions, _ = p.index(c).all()
+    assert p.context.index(c).count() == before
+    positions, _ = p.context.index(c).all()
     digests = {(x.note_id, x.chunk): x.digest for x in positions}
-    current = {(x.note_id, x.chunk): x.digest for n in p.notes(c) for x in p._passages(n)}
+    current = {(x.note_id, x.chunk): x.digest for n in p.notes.list(c) for x in p.context.passages(n)}
     assert digests == current
 
 
 def test_reindex_re_redacts_and_doctor_and_audit_see_what_is_out_of_step(practice, spies) -> None:
     p = practice
-    c = p.add_client("Aisling O'Brien")
-    p.add_notes(c, [note(t, i + 1) for i, t in enumerate(NOTES)])
+    c = p.roster.add_client("Aisling O'Brien")
+    p.notes.add(c, [note(t, i + 1) for i, t in enumerate(NOTES)])
     # A prompt is sent while "sunil" is not yet a name...
     with p.store.transaction():
         p.store.record_prompt(c.id, "questions", "[user]\nsunil from legal pushed back")
     # ...then the map learns it without any re-redaction (as a crash between the two would leave it).
-    pmap = p.pseudonym_map(c)
+    pmap = p.context.map(c)
     pmap.register("PERSON", "Sunil Rao", ["sunil"])
     with p.store.transaction():
         p.store.save_map(c.id, pmap)
-    scan = {ch.name.split()[0]: ch for ch in p.redaction_scan()}
+    scan = {ch.name.split()[0]: ch for ch in p.upkeep.redaction_scan()}
     assert scan["redaction"].ok is False and scan["redaction"].detail.startswith("3 name(s)")
     assert "sunil" not in scan["redaction"].detail and scan["prompts"].ok is None
-    assert [row["names_redacted_since"] for row in p.audit(c)] == [1]
+    assert [row.names_redacted_since for row in p.upkeep.audit(c)] == [1]
 
-    reports = p.reindex(c)
+    reports = p.upkeep.reindex(c)
     assert reports[c.id].notes_changed == 1
-    scan = {ch.name.split()[0]: ch for ch in p.redaction_scan()}
+    scan = {ch.name.split()[0]: ch for ch in p.upkeep.redaction_scan()}
     assert scan["redaction"].ok is True, scan["redaction"].detail
-    assert all("sunil" not in leaked(n.redacted) for n in p.notes(c))
+    assert all("sunil" not in leaked(n.redacted) for n in p.notes.list(c))
 
 
 def test_doctor_finds_index_vectors_not_computed_from_the_current_text(practice) -> None:
     p = practice
-    c = p.add_client("Aisling O'Brien")
-    [n] = p.add_notes(c, [note(NOTES[0], 1)])
+    c = p.roster.add_client("Aisling O'Brien")
+    [n] = p.notes.add(c, [note(NOTES[0], 1)])
     with p.store.transaction():
         p.store.set_redacted(c.id, n.id, n.redacted.replace("pushed back", "agreed"))
-    check = next(ch for ch in p.redaction_scan() if ch.name.startswith("redaction"))
+    check = next(ch for ch in p.upkeep.redaction_scan() if ch.name.startswith("redaction"))
     assert check.ok is False and "1 indexed passage(s) not computed from the current redacted text" in check.detail
 
 
 def test_a_name_learned_from_a_later_note_is_redacted_in_earlier_ones(practice) -> None:
     p = practice
-    c = p.add_client("Aisling O'Brien")
-    p.add_notes(c, [note("Check in. zephyrine sent the deck late again.", 1)])
-    assert "zephyrine" in p.notes(c)[0].redacted
-    p.add_notes(c, [note("Check in. we met Raj Zephyrine about the deck.", 2)])  # the fake detector learns him here
-    first, second = p.notes(c)
+    c = p.roster.add_client("Aisling O'Brien")
+    p.notes.add(c, [note("Check in. zephyrine sent the deck late again.", 1)])
+    assert "zephyrine" in p.notes.list(c)[0].redacted
+    p.notes.add(c, [note("Check in. we met Raj Zephyrine about the deck.", 2)])  # the fake detector learns him here
+    first, second = p.notes.list(c)
     assert "[PERSON_1]" in second.redacted
     assert first.redacted == "Check in. [PERSON_1] sent the deck late again."
 
 
 def test_not_a_name_and_merge_follow_through_to_stored_notes(practice) -> None:
     p = practice
-    c = p.add_client("Aisling O'Brien")
-    p.add_notes(c, [note("Spoke Daily with the team. Niamh Kelly joined. niamh was upbeat.", 1)])
-    assert "Spoke Daily" not in p.notes(c)[0].redacted
-    entries = {tuple(e["forms"][:1]): e for e in p.roster_entries(c)}
-    assert entries[("Spoke Daily",)]["origin"] in {"learned", "seen"}
-    report = p.not_a_name(c, "Spoke Daily")
-    assert report.notes_changed == 1 and "Spoke Daily with the team" in p.notes(c)[0].redacted
-    assert any(e["origin"] == "not a name" for e in p.roster_entries(c))
+    c = p.roster.add_client("Aisling O'Brien")
+    p.notes.add(c, [note("Spoke Daily with the team. Niamh Kelly joined. niamh was upbeat.", 1)])
+    assert "Spoke Daily" not in p.notes.list(c)[0].redacted
+    entries = {tuple(e.forms[:1]): e for e in p.roster.entries(c)}
+    assert entries[("Spoke Daily",)].origin in {"learned", "seen"}
+    report = p.roster.not_a_name(c, "Spoke Daily")
+    assert report.notes_changed == 1 and "Spoke Daily with the team" in p.notes.list(c)[0].redacted
+    assert any(e.origin == "not a name" for e in p.roster.entries(c))
     # A second, separate entry for the same person, then merged.
-    p.add_notes(c, [note("Later. we met Neev Byrne, who is Niamh by another name.", 2)])
-    pmap = p.pseudonym_map(c)
+    p.notes.add(c, [note("Later. we met Neev Byrne, who is Niamh by another name.", 2)])
+    pmap = p.context.map(c)
     a, b = pmap.lookup("niamh kelly")[1], pmap.lookup("neev byrne")[1]
     assert a != b
-    report = p.merge(c, "Niamh Kelly", b)
-    pmap = p.pseudonym_map(c)
+    report = p.roster.merge(c, "Niamh Kelly", b)
+    pmap = p.context.map(c)
     assert pmap.lookup("neev byrne")[1] == pmap.lookup("niamh kelly")[1] == pmap.lookup("neev")[1] == a
-    assert report.notes_changed == 1 and b not in p.notes(c)[1].redacted and a in p.notes(c)[1].redacted
+    assert report.notes_changed == 1 and b not in p.notes.list(c)[1].redacted and a in p.notes.list(c)[1].redacted
 
 
 def test_one_person_one_placeholder_when_a_learned_name_joins_the_roster(practice) -> None:
     p = practice
-    c = p.add_client("Aisling O'Brien")
-    p.add_notes(c, [note("Later. Niamh Walsh called twice.", 1)])  # learned as [PERSON_1]
-    p.add_person(c, "Niamh Walsh-Byrne", ["Niamh"])
-    pmap = p.pseudonym_map(c)
+    c = p.roster.add_client("Aisling O'Brien")
+    p.notes.add(c, [note("Later. Niamh Walsh called twice.", 1)])  # learned as [PERSON_1]
+    p.roster.add_person(c, "Niamh Walsh-Byrne", ["Niamh"])
+    pmap = p.context.map(c)
     assert pmap.lookup("niamh")[1] == pmap.lookup("niamh walsh-byrne")[1] == "[PERSON_1]"
-    p.add_notes(c, [note("niamh walsh‑byrne and NIAMH came; o’brien too.", 2)])
-    assert p.notes(c)[1].redacted == "[PERSON_1] and [PERSON_1] came; [CLIENT] too."
+    p.notes.add(c, [note("niamh walsh‑byrne and NIAMH came; o’brien too.", 2)])
+    assert p.notes.list(c)[1].redacted == "[PERSON_1] and [PERSON_1] came; [CLIENT] too."
 
 
 # -- property-based: roster names planted in random forms into generated notes -------------------
@@ -414,17 +413,17 @@ def planted_note(draw) -> str:
 @given(texts=st.lists(planted_note(), min_size=1, max_size=3))
 def test_planted_roster_names_in_random_forms_never_reach_a_spy(tmp_path_factory, texts) -> None:
     spies = Spies()
-    p = open_practice(tmp_path_factory.mktemp("p") / "practice", spies)
+    p = open_spied(tmp_path_factory.mktemp("p") / "practice", spies)
     try:
-        c = p.add_client("Aisling O'Brien")
+        c = p.roster.add_client("Aisling O'Brien")
         for name in ("Sunil Rao", "Jean-Luc Moreau", "Seo-yeon Park"):
-            p.add_person(c, name, ["Sunil"] if name.startswith("Sunil") else [])
-        p.add_person(c, "Quillonby", org=True)
-        p.add_notes(c, [note(t, i + 1) for i, t in enumerate(texts)])
-        for n in p.notes(c):
+            p.roster.add_person(c, name, ["Sunil"] if name.startswith("Sunil") else [])
+        p.roster.add_person(c, "Quillonby", org=True)
+        p.notes.add(c, [note(t, i + 1) for i, t in enumerate(texts)])
+        for n in p.notes.list(c):
             assert leaked(n.redacted) == [], n.redacted
-        p.search(c, "delegation")
-        p.prep(c)
+        p.insight.search(c, "delegation")
+        p.insight.prep(c)
         assert spies.leaks() == [], [t for t in spies.everything() if leaked(t)][:3]
     finally:
         p.close()
@@ -443,8 +442,8 @@ def test_re_redaction_re_derives_commitments_from_the_new_text(practice) -> None
     """Commitments follow the note's new redaction both ways: a form the coach says is no name comes
     back in them too (a map-only clean-up could only ever take names out)."""
     p = practice
-    c = p.add_client("Aisling O'Brien")
-    p.add_notes(c, [note("Session. Agreed: she will call Spoke Daily about the rota by Friday.", 1)])
+    c = p.roster.add_client("Aisling O'Brien")
+    p.notes.add(c, [note("Session. Agreed: she will call Spoke Daily about the rota by Friday.", 1)])
     assert "[PERSON_1]" in p.store.commitments(c.id)[0]["text"]
-    p.not_a_name(c, "Spoke Daily")
+    p.roster.not_a_name(c, "Spoke Daily")
     assert "Spoke Daily about the rota" in p.store.commitments(c.id)[0]["text"]

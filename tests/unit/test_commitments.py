@@ -44,17 +44,17 @@ def test_status_inferred_from_the_closest_outcome_sentence() -> None:
 
 def test_practice_tracks_commitments_and_the_coach_can_override(fake_practice) -> None:
     p = fake_practice
-    c = p.add_client("Maria Gonzalez")
-    p.add_notes(c, [
+    c = p.roster.add_client("Maria Gonzalez")
+    p.notes.add(c, [
         NoteInput(date(2026, 1, 1), "Maria will hand the metrics deck to the team this sprint.", "t"),
         NoteInput(date(2026, 1, 8), "The team took over the metrics deck; it went well.", "t"),
     ])
-    [item] = p.commitments(c)
+    [item] = p.commitments.list(c)
     assert item.text == "[CLIENT] will hand the metrics deck to the team this sprint."
     assert item.status == "done" and item.source == "inferred" and item.evidence[0][0] == 2
-    p.set_commitment(c, item.id, "dropped")
-    assert p.commitments(c)[0].status == "dropped" and p.commitments(c)[0].source == "coach"
-    p.set_commitment(c, item.id, None)
-    assert p.commitments(c)[0].source == "inferred"
-    brief = p.prep(c)
+    p.commitments.set_status(c, item.id, "dropped")
+    assert p.commitments.list(c)[0].status == "dropped" and p.commitments.list(c)[0].source == "coach"
+    p.commitments.set_status(c, item.id, None)
+    assert p.commitments.list(c)[0].source == "inferred"
+    brief = p.insight.prep(c)
     assert brief.commitments and brief.commitments[0].id == item.id

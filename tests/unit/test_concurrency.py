@@ -12,7 +12,8 @@ from pathlib import Path
 from reflect.core.embedding import HashEmbedder
 from reflect.core.llm import FakeLLM
 from reflect.core.noteinput import NoteInput
-from reflect.core.practice import Practice
+from reflect.core.components import Components
+from reflect.core.opener import open_practice
 from reflect.core.redaction.fake import FakeDetector
 from tests.conftest import FAST_KDF
 
@@ -20,10 +21,10 @@ TEXT = "Session {i}. We talked about delegation and the board deck. Agreed: she 
 
 
 def test_overlapping_actions_never_crash_or_lose_a_write(tmp_path: Path) -> None:
-    p = Practice.open(tmp_path / "practice", detector=FakeDetector(), embedder=HashEmbedder(), llm=FakeLLM(), kdf=FAST_KDF)
+    p = open_practice(tmp_path / "practice", kdf=FAST_KDF, components=Components(detector=FakeDetector(), embedder=HashEmbedder(), llm=FakeLLM()))
     try:
-        maria = p.add_client("Maria Gonzalez")
-        p.add_notes(maria, [NoteInput(date(2026, 1, 1), TEXT.format(i=0), "t")])
+        maria = p.roster.add_client("Maria Gonzalez")
+        p.notes.add(maria, [NoteInput(date(2026, 1, 1), TEXT.format(i=0), "t")])
         errors: list[BaseException] = []
         start = threading.Barrier(5)
 
@@ -38,25 +39,25 @@ def test_overlapping_actions_never_crash_or_lose_a_write(tmp_path: Path) -> None
 
         def save_notes():
             for i in range(1, 13):
-                p.add_notes(maria, [NoteInput(date(2026, 1, 1) + timedelta(days=7 * i), TEXT.format(i=i), "t")])
+                p.notes.add(maria, [NoteInput(date(2026, 1, 1) + timedelta(days=7 * i), TEXT.format(i=i), "t")])
 
         def import_other_client():
-            kenji = p.add_client("Kenji Watanabe")
-            p.add_notes(kenji, [NoteInput(date(2026, 2, 1) + timedelta(days=i), TEXT.format(i=i), "t") for i in range(15)])
+            kenji = p.roster.add_client("Kenji Watanabe")
+            p.notes.add(kenji, [NoteInput(date(2026, 2, 1) + timedelta(days=i), TEXT.format(i=i), "t") for i in range(15)])
 
         def add_clients():
             for i in range(8):
-                p.add_client(f"Client Number{i} Example")
+                p.roster.add_client(f"Client Number{i} Example")
 
         def read_and_prep():
             for _ in range(4):
-                p.search(maria, "delegation")
-                p.themes(maria)
-                p.prep(maria)
+                p.insight.search(maria, "delegation")
+                p.insight.themes(maria)
+                p.insight.prep(maria)
 
         def roster_changes():
             for name in ("Tom Becker", "Ana Lima", "Ola Nordmann"):
-                p.add_person(maria, name)
+                p.roster.add_person(maria, name)
 
         threads = [worker(f) for f in (save_notes, import_other_client, add_clients, read_and_prep, roster_changes)]
         for t in threads:
@@ -64,12 +65,12 @@ def test_overlapping_actions_never_crash_or_lose_a_write(tmp_path: Path) -> None
         for t in threads:
             t.join(120)
         assert not errors, [f"{type(e).__name__}: {e}" for e in errors]
-        assert len(p.notes(maria)) == 13
-        assert len(p.notes(p.client("Kenji Watanabe"))) == 15
-        assert len(p.clients()) == 10
-        assert len(p.people(maria)) == 3
-        assert len(p.audit(maria)) == 4  # every prompt recorded, none rolled back with another's transaction
-        assert p.index(maria).count() == sum(len(p._passages(n)) for n in p.notes(maria))
-        assert all(ch.ok is not False for ch in p.redaction_scan())
+        assert len(p.notes.list(maria)) == 13
+        assert len(p.notes.list(p.roster.client("Kenji Watanabe"))) == 15
+        assert len(p.roster.clients()) == 10
+        assert len(p.roster.people(maria)) == 3
+        assert len(p.upkeep.audit(maria)) == 4  # every prompt recorded, none rolled back with another's transaction
+        assert p.context.index(maria).count() == sum(len(p.context.passages(n)) for n in p.notes.list(maria))
+        assert all(ch.ok is not False for ch in p.upkeep.redaction_scan())
     finally:
         p.close()

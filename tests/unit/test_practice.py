@@ -20,127 +20,127 @@ def note(text: str, day: int = 1) -> NoteInput:
 
 def test_pipeline_stores_original_and_indexes_only_redacted(fake_practice) -> None:
     p = fake_practice
-    c = p.add_client("Maria Gonzalez", ["Mari"])
-    p.add_person(c, "Tom Becker", role="boss")
-    [n] = p.add_notes(c, [note("Mari met tom about delegation. Call +44 20 7946 0958.")])
-    stored = p.note(c, n.id)
+    c = p.roster.add_client("Maria Gonzalez", ["Mari"])
+    p.roster.add_person(c, "Tom Becker", role="boss")
+    [n] = p.notes.add(c, [note("Mari met tom about delegation. Call +44 20 7946 0958.")])
+    stored = p.notes.get(c, n.id)
     assert stored.original.startswith("Mari met tom")
     assert stored.redacted == "[CLIENT] met [PERSON_1] about delegation. Call [PHONE_1]."
-    passages, _ = p.index(c).all()
+    passages, _ = p.context.index(c).all()
     assert passages and all("Mari" not in x.text and "tom" not in x.text.lower() for x in passages)
 
 
 def test_fail_closed_nothing_stored_or_indexed(fake_practice) -> None:
     p = fake_practice
-    c = p.add_client("Maria Gonzalez")
-    p.add_notes(c, [note("first note", 1)])
-    p._detector.fail = True
+    c = p.roster.add_client("Maria Gonzalez")
+    p.notes.add(c, [note("first note", 1)])
+    p.components._detector.fail = True
     with pytest.raises(RedactionError):
-        p.add_notes(c, [note("second canary note", 2), note("third", 3)])
-    assert [n.original for n in p.notes(c)] == ["first note"]
-    assert p.index(c).count() == 1
-    assert p.llm.prompts == []
+        p.notes.add(c, [note("second canary note", 2), note("third", 3)])
+    assert [n.original for n in p.notes.list(c)] == ["first note"]
+    assert p.context.index(c).count() == 1
+    assert p.components.llm.prompts == []
 
 
 def test_index_failure_rolls_back_the_store(fake_practice, monkeypatch) -> None:
     p = fake_practice
-    c = p.add_client("Maria Gonzalez")
-    index = p.index(c)
+    c = p.roster.add_client("Maria Gonzalez")
+    index = p.context.index(c)
 
     def broken(*a, **k):
         raise OSError("disk full")
 
     monkeypatch.setattr(index, "add", broken)
     with pytest.raises(OSError):
-        p.add_notes(c, [note("a note")])
-    assert p.notes(c) == []
+        p.notes.add(c, [note("a note")])
+    assert p.notes.list(c) == []
 
 
 def test_questions_fall_back_to_bank_and_model_saw_only_redacted(fake_practice) -> None:
     p = fake_practice
-    c = p.add_client("Maria Gonzalez")
-    p.add_person(c, "Tom Becker")
-    p.add_notes(c, [note("Maria wants to delegate more. Tom Becker pushes back.", 1), note("Maria delegated the deck.", 2)])
-    p.llm.outputs.append(json.dumps({"questions": [
+    c = p.roster.add_client("Maria Gonzalez")
+    p.roster.add_person(c, "Tom Becker")
+    p.notes.add(c, [note("Maria wants to delegate more. Tom Becker pushes back.", 1), note("Maria delegated the deck.", 2)])
+    p.components.llm.outputs.append(json.dumps({"questions": [
         {"question": "What would delegating one more decision to the team free up for [CLIENT]?", "passage": 1},
         {"question": "Is Tom Becker fair?", "passage": 1},
     ]}))
-    result = p.questions(c)
+    result = p.insight.questions(c)
     assert len(result.questions) == 5
     assert [q.source for q in result.questions] == ["model", "bank", "bank", "bank", "bank"]
     assert all(q.evidence for q in result.questions)
-    shown = json.dumps(p.llm.prompts)
+    shown = json.dumps(p.components.llm.prompts)
     assert "Maria" not in shown and "Tom" not in shown and "[CLIENT]" in shown
-    audit = p.audit(c)
-    assert len(audit) == 1 and audit[0]["purpose"] == "questions" and "Maria" not in audit[0]["prompt"]
+    audit = p.upkeep.audit(c)
+    assert len(audit) == 1 and audit[0].purpose == "questions" and "Maria" not in audit[0].prompt
 
 
 def test_clients_are_isolated(fake_practice) -> None:
     p = fake_practice
-    a = p.add_client("Maria Gonzalez")
-    b = p.add_client("Kenji Watanabe")
-    p.add_notes(b, [note("Kenji's unique fact: zebra migration budget.")])
-    p.add_notes(a, [note("Maria on delegation.")])
-    results = p.search(a, "zebra migration budget", 10)
+    a = p.roster.add_client("Maria Gonzalez")
+    b = p.roster.add_client("Kenji Watanabe")
+    p.notes.add(b, [note("Kenji's unique fact: zebra migration budget.")])
+    p.notes.add(a, [note("Maria on delegation.")])
+    results = p.insight.search(a, "zebra migration budget", 10)
     assert results and all("zebra" not in r.text for r in results)
-    assert p.pseudonym_map(a).lookup("kenji") is None
+    assert p.context.map(a).lookup("kenji") is None
 
 
 def test_forget_removes_everything_for_that_client_only(fake_practice) -> None:
     p = fake_practice
-    a = p.add_client("Maria Gonzalez")
-    b = p.add_client("Kenji Watanabe")
-    p.add_notes(a, [note("Maria note")])
-    p.add_notes(b, [note("Kenji note")])
-    p.forget(a)
+    a = p.roster.add_client("Maria Gonzalez")
+    b = p.roster.add_client("Kenji Watanabe")
+    p.notes.add(a, [note("Maria note")])
+    p.notes.add(b, [note("Kenji note")])
+    p.upkeep.forget(a)
     with pytest.raises(NotFoundError):
-        p.client("maria gonzalez")
+        p.roster.client("maria gonzalez")
     assert not p.paths.client_index(a.id).exists()
     assert p.store.vault(a.id) == [] and p.store.notes(a.id) == []
-    assert len(p.notes(p.client("Kenji Watanabe"))) == 1
+    assert len(p.notes.list(p.roster.client("Kenji Watanabe"))) == 1
 
 
 def test_duplicate_and_bad_names(fake_practice) -> None:
     p = fake_practice
-    p.add_client("Maria Gonzalez")
+    p.roster.add_client("Maria Gonzalez")
     with pytest.raises(InputError, match="already exists"):
-        p.add_client("  maria   GONZALEZ ")
+        p.roster.add_client("  maria   GONZALEZ ")
     with pytest.raises(InputError, match="empty"):
-        p.add_client("   ")
+        p.roster.add_client("   ")
 
 
 def test_reindex_rebuilds_from_store(fake_practice) -> None:
     p = fake_practice
-    c = p.add_client("Maria Gonzalez")
-    p.add_notes(c, [note("One. Two. Three. Four.", 1), note("Five.", 2)])
-    before = p.index(c).count()
-    assert p.reindex(c)[c.id].passages_reembedded == before
-    assert p.index(c).count() == before
+    c = p.roster.add_client("Maria Gonzalez")
+    p.notes.add(c, [note("One. Two. Three. Four.", 1), note("Five.", 2)])
+    before = p.context.index(c).count()
+    assert p.upkeep.reindex(c)[c.id].passages_reembedded == before
+    assert p.context.index(c).count() == before
 
 
 def test_followup_recap_is_validated(fake_practice) -> None:
     p = fake_practice
-    c = p.add_client("Maria Gonzalez")
-    p.add_notes(c, [note("Maria agreed to hand the deck to the team.", 1)])
-    p.llm.outputs.append(json.dumps({"questions": [], "recap": "Maria Gonzalez, see http://evil.example"}))
-    result = p.followup(c)
+    c = p.roster.add_client("Maria Gonzalez")
+    p.notes.add(c, [note("Maria agreed to hand the deck to the team.", 1)])
+    p.components.llm.outputs.append(json.dumps({"questions": [], "recap": "Maria Gonzalez, see http://evil.example"}))
+    result = p.insight.followup(c)
     assert "Maria" not in result.recap and "http" not in result.recap
     assert len(result.questions) == 3 and all(q.source == "bank" for q in result.questions)
 
 
 def test_edit_note_re_redacts_and_re_indexes(fake_practice) -> None:
     p = fake_practice
-    c = p.add_client("Maria Gonzalez")
-    [n] = p.add_notes(c, [note("Maria talked about the budget. Zebra canary one.", 1)])
-    edited = p.edit_note(c, n.id, NoteInput(date(2026, 1, 2), "Maria met Raj Patel about delegation.", "edit"))
+    c = p.roster.add_client("Maria Gonzalez")
+    [n] = p.notes.add(c, [note("Maria talked about the budget. Zebra canary one.", 1)])
+    edited = p.notes.edit(c, n.id, NoteInput(date(2026, 1, 2), "Maria met Raj Patel about delegation.", "edit"))
     assert edited.redacted == "[CLIENT] met [PERSON_1] about delegation."
-    assert p.note(c, n.id).date == date(2026, 1, 2)
-    assert [(x.note_id, x.chunk) for x in p.index(c).all()[0]] == [(n.id, 0)]  # the old passages are gone
-    assert [x.text for x in p.search(c, "delegation")] == ["[CLIENT] met [PERSON_1] about delegation."]
-    p._detector.fail = True
+    assert p.notes.get(c, n.id).date == date(2026, 1, 2)
+    assert [(x.note_id, x.chunk) for x in p.context.index(c).all()[0]] == [(n.id, 0)]  # the old passages are gone
+    assert [x.text for x in p.insight.search(c, "delegation")] == ["[CLIENT] met [PERSON_1] about delegation."]
+    p.components._detector.fail = True
     with pytest.raises(RedactionError):
-        p.edit_note(c, n.id, NoteInput(date(2026, 1, 3), "anything", "edit"))
-    assert p.note(c, n.id).redacted == edited.redacted  # fail closed: nothing changed
+        p.notes.edit(c, n.id, NoteInput(date(2026, 1, 3), "anything", "edit"))
+    assert p.notes.get(c, n.id).redacted == edited.redacted  # fail closed: nothing changed
 
 
 _hostile_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=3000) | st.builds(
@@ -155,13 +155,13 @@ def test_hostile_text_round_trips_through_sealed_storage_or_is_refused_cleanly(f
     sealed and comes back byte for byte, or is refused with an InputError; never a crash."""
     p = fake_practice
     # (A zero-width space in a client's name is dropped when the name is stored.)
-    client = p.store.client_by_key("Maria Hostile") or p.add_client("Ma\u200bria Hostile")
+    client = p.store.client_by_key("Maria Hostile") or p.roster.add_client("Ma\u200bria Hostile")
     try:
-        [stored] = p.add_notes(client, [NoteInput(date(2026, 1, 1), text, "hostile")])
+        [stored] = p.notes.add(client, [NoteInput(date(2026, 1, 1), text, "hostile")])
     except InputError:
         assert not text.strip()
         return
-    assert p.note(client, stored.id).original == text
+    assert p.notes.get(client, stored.id).original == text
 
 
 def test_a_writer_that_finds_the_directory_busy_never_removes_the_store_being_created(tmp_path) -> None:
@@ -172,7 +172,10 @@ def test_a_writer_that_finds_the_directory_busy_never_removes_the_store_being_cr
 
     from reflect.core.embedding import HashEmbedder
     from reflect.core.errors import StoreInUseError
-    from reflect.core.practice import Practice, acquire_lock
+    from reflect.core.components import Components
+    from reflect.core.opener import open_practice
+    from reflect.core.practice import acquire_lock
+    from reflect.core.redaction.fake import FakeDetector
     from reflect.paths import DataPaths
 
     paths = DataPaths(tmp_path / "p")
@@ -182,7 +185,7 @@ def test_a_writer_that_finds_the_directory_busy_never_removes_the_store_being_cr
 
     def second_writer() -> None:
         try:
-            Practice.open(paths.root, detector=FakeDetector(), embedder=HashEmbedder(), passphrase="a long passphrase")
+            open_practice(paths.root, passphrase="a long passphrase", components=Components(detector=FakeDetector(), embedder=HashEmbedder()))
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 

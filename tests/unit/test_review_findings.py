@@ -19,12 +19,12 @@ def note(text: str, day: int = 1) -> NoteInput:
 
 def test_a_coachs_status_stays_on_its_own_commitment_after_re_redaction(fake_practice) -> None:
     p = fake_practice
-    c = p.add_client("Aisling O'Brien")
-    p.add_notes(c, [note("Session. Ash will email the board by Friday. She will also book a coaching slot next week.")])
+    c = p.roster.add_client("Aisling O'Brien")
+    p.notes.add(c, [note("Session. Ash will email the board by Friday. She will also book a coaching slot next week.")])
     rows = p.store.commitments(c.id)
     booking = next(r for r in rows if "book" in r["text"])
-    p.set_commitment(c, booking["id"], "done")
-    p.add_alias(c, "Ash")
+    p.commitments.set_status(c, booking["id"], "done")
+    p.roster.add_alias(c, "Ash")
     after = {r["id"]: r for r in p.store.commitments(c.id)}
     assert after[booking["id"]]["status"] == "done" and "book" in after[booking["id"]]["text"]
     assert all(r["status"] is None for i, r in after.items() if i != booking["id"])
@@ -33,16 +33,16 @@ def test_a_coachs_status_stays_on_its_own_commitment_after_re_redaction(fake_pra
 
 def test_a_kept_commitment_loses_a_name_put_on_the_roster_later(fake_practice) -> None:
     p = fake_practice
-    c = p.add_client("Aisling O'Brien")
-    [n] = p.add_notes(c, [note("Session. She will ask sunil for a one to one by Friday.")])
+    c = p.roster.add_client("Aisling O'Brien")
+    [n] = p.notes.add(c, [note("Session. She will ask sunil for a one to one by Friday.")])
     [row] = p.store.commitments(c.id)
-    p.set_commitment(c, row["id"], "done")
-    p.edit_note(c, n.id, note("Session. She talked about the budget."))
+    p.commitments.set_status(c, row["id"], "done")
+    p.notes.edit(c, n.id, note("Session. She talked about the budget."))
     assert "sunil" in p.store.commitments(c.id)[0]["text"]  # kept: the coach marked it
-    p.add_person(c, "Sunil Rao", ["sunil"])
+    p.roster.add_person(c, "Sunil Rao", ["sunil"])
     assert "sunil" not in p.store.commitments(c.id)[0]["text"].lower()
-    p.reindex(c)
-    assert all(ch.ok for ch in p.redaction_scan() if ch.name.startswith("redaction"))
+    p.upkeep.reindex(c)
+    assert all(ch.ok for ch in p.upkeep.redaction_scan() if ch.name.startswith("redaction"))
 
 
 def test_a_complete_new_index_wins_over_the_live_one_after_a_crash(tmp_path: Path) -> None:
@@ -69,43 +69,44 @@ def test_a_complete_new_index_wins_over_the_live_one_after_a_crash(tmp_path: Pat
 
 def test_a_re_redaction_a_crash_interrupted_is_finished_at_next_use(fake_practice, monkeypatch) -> None:
     p = fake_practice
-    c = p.add_client("Aisling O'Brien")
-    p.add_notes(c, [note("Session. zorbik from legal pushed back.")])
-    original = p._rebuild_index
+    c = p.roster.add_client("Aisling O'Brien")
+    p.notes.add(c, [note("Session. zorbik from legal pushed back.")])
+    reredactor = p.roster._reredactor  # the one every service shares
+    original = reredactor.rebuild_index
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt  # the process dies after the roster change committed
 
-    monkeypatch.setattr(p, "_rebuild_index", crash)
+    monkeypatch.setattr(reredactor, "rebuild_index", crash)
     with pytest.raises(KeyboardInterrupt):
-        p.add_person(c, "Zorbik Lant", ["zorbik"])
-    monkeypatch.setattr(p, "_rebuild_index", original)
+        p.roster.add_person(c, "Zorbik Lant", ["zorbik"])
+    monkeypatch.setattr(reredactor, "rebuild_index", original)
     assert p.store.reredact_pending(c.id)
     p.close_indexes()
-    p.search(c, "legal")  # next use of the index
+    p.insight.search(c, "legal")  # next use of the index
     assert not p.store.reredact_pending(c.id)
-    assert all(ch.ok for ch in p.redaction_scan() if ch.name.startswith("redaction"))
+    assert all(ch.ok for ch in p.upkeep.redaction_scan() if ch.name.startswith("redaction"))
 
 
 @pytest.mark.parametrize("alias", ["J", "--", "  ", "·"])
 def test_an_alias_too_short_or_made_of_punctuation_is_refused(fake_practice, alias) -> None:
     p = fake_practice
-    c = p.add_client("Aisling O'Brien")
+    c = p.roster.add_client("Aisling O'Brien")
     with pytest.raises(InputError):
-        p.add_person(c, "Bob Stone", [alias])
+        p.roster.add_person(c, "Bob Stone", [alias])
     with pytest.raises(InputError):
-        p.add_alias(c, alias)
-    assert p.people(c) == []
+        p.roster.add_alias(c, alias)
+    assert p.roster.people(c) == []
 
 
 def test_an_alias_that_names_someone_else_on_the_roster_is_refused(fake_practice) -> None:
     p = fake_practice
-    c = p.add_client("Aisling O'Brien")
-    p.add_person(c, "Tom Becker")
+    c = p.roster.add_client("Aisling O'Brien")
+    p.roster.add_person(c, "Tom Becker")
     with pytest.raises(InputError, match="already on the roster"):
-        p.add_alias(c, "Tom Becker")
+        p.roster.add_alias(c, "Tom Becker")
     with pytest.raises(InputError, match="already on the roster"):
-        p.add_person(c, "Ann Lee", ["Tom Becker"])
+        p.roster.add_person(c, "Ann Lee", ["Tom Becker"])
 
 
 @pytest.mark.parametrize("text", [
@@ -143,30 +144,30 @@ def test_a_part_of_a_name_that_is_an_everyday_word_is_caught_only_when_capitalis
 
 def test_re_pointing_a_learned_name_re_redacts_the_notes_that_hold_its_old_placeholder(fake_practice) -> None:
     p = fake_practice
-    c = p.add_client("Aisling O'Brien")
-    p.add_notes(c, [note("Later. we met Niamh Byrne about the deck.")])
-    assert "[PERSON_1]" in p.notes(c)[0].redacted
-    report = p.add_alias(c, "Niamh Byrne")
-    assert report.notes_changed == 1 and "[CLIENT]" in p.notes(c)[0].redacted
+    c = p.roster.add_client("Aisling O'Brien")
+    p.notes.add(c, [note("Later. we met Niamh Byrne about the deck.")])
+    assert "[PERSON_1]" in p.notes.list(c)[0].redacted
+    report = p.roster.add_alias(c, "Niamh Byrne")
+    assert report.notes_changed == 1 and "[CLIENT]" in p.notes.list(c)[0].redacted
 
 
 def test_merging_into_the_client_or_across_kinds_is_refused(fake_practice) -> None:
     p = fake_practice
-    c = p.add_client("Aisling O'Brien")
-    p.add_person(c, "Tom Becker")
-    p.add_person(c, "Quillonby", org=True)
+    c = p.roster.add_client("Aisling O'Brien")
+    p.roster.add_person(c, "Tom Becker")
+    p.roster.add_person(c, "Quillonby", org=True)
     with pytest.raises(InputError, match="client alias"):
-        p.merge(c, "Aisling O'Brien", "Tom Becker")
+        p.roster.merge(c, "Aisling O'Brien", "Tom Becker")
     with pytest.raises(InputError, match="one kind"):
-        p.merge(c, "Tom Becker", "Quillonby")
+        p.roster.merge(c, "Tom Becker", "Quillonby")
 
 
 def test_the_model_door_leaves_reflects_own_system_text_alone(fake_practice) -> None:
     p = fake_practice
-    c = p.add_client("Ann Coach")
-    p.add_notes(c, [note("Session. She wants to delegate more.")])
-    p.questions(c)
-    system = p.llm.prompts[-1][0]
+    c = p.roster.add_client("Ann Coach")
+    p.notes.add(c, [note("Session. She wants to delegate more.")])
+    p.insight.questions(c)
+    system = p.components.llm.prompts[-1][0]
     assert system["role"] == "system" and system["content"].startswith("You help an executive coach prepare")
 
 

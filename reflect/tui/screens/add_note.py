@@ -66,7 +66,7 @@ class AddNoteScreen(ModalScreen[tuple[date, str] | None]):
         if not text.strip():
             return
         try:
-            redacted = self.practice.preview_redaction(text, self.client).redacted
+            redacted = self.practice.notes.preview(text, self.client).redacted
         except ReflectError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return

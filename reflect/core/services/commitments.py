@@ -1,0 +1,67 @@
+"""Commitments: what a client agreed to do, with a status the coach sets or reflect infers from the
+sessions that follow (``reflect.core.commitments`` holds the rules; this service feeds them)."""
+
+from __future__ import annotations
+
+from reflect.core.chunking import chunk, sentences
+from reflect.core.commitments import infer_status, locate
+from reflect.core.domain import COMMITMENT_STATUSES, Client, Commitment, CommitmentStatus
+from reflect.core.errors import InputError, NotFoundError
+from reflect.core.services.context import Context, storable_id
+
+HORIZON = 4
+"""Sessions after a commitment's own in which its fate is looked for."""
+
+
+class Commitments:
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    def list(self, client: Client, horizon: int = HORIZON) -> list[Commitment]:
+        """Every commitment in a client's notes with its status: the coach's if set, else inferred
+        from the sentences of the next ``horizon`` sessions (where a commitment's fate is reported)."""
+        store = self._ctx.store
+        rows = store.commitments(client.id)
+        if not rows:
+            return []
+        notes = store.notes(client.id)
+        chunks = {n.id: chunk(n.redacted) for n in notes}
+        items = [Commitment(r["id"], r["note_id"], r["date"], r["text"], chunk=locate(r["text"], chunks.get(r["note_id"], []))) for r in rows]
+        position = {n.id: i for i, n in enumerate(notes)}
+
+        def window(c: Commitment) -> range:
+            return range(position[c.note_id] + 1, min(len(notes), position[c.note_id] + 1 + horizon))
+
+        needed = sorted({j for c in items for j in window(c)})
+        sentence_rows = [(notes[j].id, notes[j].date.isoformat(), s) for j in needed for s in sentences(notes[j].redacted)]
+        vectors = self._ctx.embed(client.id, [c.text for c in items] + [s for _, _, s in sentence_rows])
+        vectors_c, vectors_s = vectors[: len(items)], vectors[len(items) :]
+        later, later_vectors = [], []
+        for c in items:
+            ids = {notes[j].id for j in window(c)}
+            idx = [k for k, row in enumerate(sentence_rows) if row[0] in ids]
+            later.append([sentence_rows[k] for k in idx])
+            later_vectors.append(vectors_s[idx] if idx else vectors_s[:0])
+        for c, (status, evidence), row in zip(items, infer_status(vectors_c, later, later_vectors), rows, strict=True):
+            c.evidence = evidence
+            if row["status"]:
+                c.status, c.source = row["status"], "coach"
+            else:
+                c.status = status
+        return items
+
+    def open(self, client: Client) -> list[Commitment]:
+        return [c for c in self.list(client) if c.status == "open"]
+
+    def open_count(self, client: Client) -> int:
+        """How many of the client's commitments are open (for lists and badges)."""
+        return len(self.open(client))
+
+    def set_status(self, client: Client, commitment_id: int, status: CommitmentStatus | None) -> None:
+        """The coach's word on a commitment: open, done, dropped, or None to go back to inferring."""
+        if status is not None and status not in COMMITMENT_STATUSES:
+            raise InputError(f"unknown status {status!r}: use open, done or dropped")
+        store = self._ctx.store
+        with store.transaction():
+            if not storable_id(commitment_id) or not store.set_commitment_status(client.id, commitment_id, status):
+                raise NotFoundError(f"{client.name} has no commitment {commitment_id}; 'reflect commitment list' shows them")
