@@ -78,7 +78,7 @@ def build(clients: int = 50, seed: int = 20261128) -> dict:
     rng = random.Random(seed)
     Faker.seed(seed)
     out = []
-    for c in range(clients):
+    for _c in range(clients):
         fake = Faker(rng.choice(LOCALES))
         fake_en = Faker("en_GB")
         client = clean_name(fake)

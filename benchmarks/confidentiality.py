@@ -54,10 +54,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from reflect.core import backup
+    from reflect.core.components import Components
     from reflect.core.crypto import KdfParams, SealedKey, new_key, new_salt
     from reflect.core.embedding import MiniLMEmbedder
     from reflect.core.noteinput import NoteInput
-    from reflect.core.components import Components
     from reflect.core.opener import open_practice
     from reflect.core.redaction.presidio import PresidioDetector
 

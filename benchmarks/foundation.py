@@ -74,8 +74,8 @@ def bench_loads() -> tuple[dict, object, object]:
 
 
 def bench_ingest(detector, embedder, n: int) -> dict:
-    from reflect.core.noteinput import NoteInput
     from reflect.core.components import Components
+    from reflect.core.noteinput import NoteInput
     from reflect.core.opener import open_practice
 
     texts = synthetic_notes(n)
@@ -111,11 +111,9 @@ def bench_ingest(detector, embedder, n: int) -> dict:
 
 
 def bench_search(detector, embedder, chunks_target: int, queries: int = 60) -> dict:
-    import numpy as np
 
-    from reflect.core.domain import Passage
-    from reflect.core.noteinput import NoteInput
     from reflect.core.components import Components
+    from reflect.core.noteinput import NoteInput
     from reflect.core.opener import open_practice
 
     texts = synthetic_notes(max(1, chunks_target // 7), seed=7)

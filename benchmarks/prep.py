@@ -54,7 +54,6 @@ def main() -> None:
     from reflect.core.commitments import extract
     from reflect.core.demo import DEMO_PASSPHRASE, load_demo, reset_demo_dir
     from reflect.core.noteinput import NoteInput
-    from reflect.core.components import Components
     from reflect.core.opener import open_practice
     from reflect.core.questions import CLOSED_STARTS, OPEN_STARTS, near_duplicate
     from reflect.settings import Settings
@@ -147,7 +146,8 @@ def main() -> None:
     print("| measure | result | target |\n| --- | --- | --- |")
     print(f"| schema-valid model answers | {r['schema_valid_rate']:.0%} | 100 % or cleanly replaced |")
     print(f"| final questions from the question bank (fallback rate) | {r['fallback_rate']:.0%} | |")
-    print(f"| model's raw questions: open / duplicate / valid citation | {r['open_question_rate']:.0%} / {r['duplicate_rate']:.0%} / {r['citation_valid_rate']:.0%} ({r['raw_questions']} questions) | |")
+    print(f"| model's raw questions: open / duplicate / valid citation | {r['open_question_rate']:.0%} / {r['duplicate_rate']:.0%} / {r['citation_valid_rate']:.0%} "
+          f"({r['raw_questions']} questions) | |")
     print(f"| identifier leaks in prompts / model outputs | {len(r['prompt_identifier_leaks'])} / {len(r['output_identifier_leaks'])} | 0 / 0 |")
     print(f"| prep latency median / p95 (themes, commitments, model, validation) | {r['prep_latency_median_s']:.1f} / {r['prep_latency_p95_s']:.1f} s | |")
     print(f"| model tokens/s (JSON grammar) | {r['tokens_per_s_median']:.0f} | |")

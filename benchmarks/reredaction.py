@@ -28,7 +28,6 @@ def main() -> None:
     from synthetic import notes as synthetic_notes
 
     from reflect.core.noteinput import NoteInput
-    from reflect.core.components import Components
     from reflect.core.opener import open_practice
 
     texts = synthetic_notes(60, seed=11)

@@ -62,12 +62,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=30)
     parser.add_argument("--seed", type=int, default=11, help="which sample of pseudo-clients")
     args = parser.parse_args()
+    from synthetic import notes as synthetic_notes
+
+    from reflect.core.components import Components
     from reflect.core.embedding import MiniLMEmbedder
     from reflect.core.noteinput import NoteInput
-    from reflect.core.components import Components
     from reflect.core.opener import open_practice
     from reflect.core.redaction.presidio import PresidioDetector
-    from synthetic import notes as synthetic_notes
 
     detector, embedder = PresidioDetector(), MiniLMEmbedder()
     results: dict = {"date": date.today().isoformat()}
@@ -96,7 +97,7 @@ def main() -> None:
                 themes = p.insight.themes(client)
                 sets = [{s.note_id for s in t.sessions} for t in themes]
                 reported.append(len(themes))
-                for topic, ids in planted.items():
+                for ids in planted.values():
                     scores.append(max((jaccard(ids, s) for s in sets), default=0.0))
                 spurious.append(sum(max(jaccard(s, ids) for ids in planted.values()) < 1 / 3 for s in sets))
                 positions, vectors = p.context.index(client).all()

@@ -12,8 +12,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from reflect.core.domain import Note, PrepBrief, Question, Redaction, Theme
-from reflect.core.domain import PLACEHOLDER_RE
+from reflect.core.domain import PLACEHOLDER_RE, Note, PrepBrief, Question, Redaction, Theme
 
 Reid = Callable[[str], str]
 TREND_MARK = {"new": "✦ new", "rising": "↑ rising", "steady": "→ steady", "fading": "↓ fading", "resolved": "✓ resolved"}
@@ -123,10 +122,10 @@ def brief_markdown(brief: PrepBrief, reid: Reid) -> str:
     out += ["", "## Commitments: did it happen?", ""]
     if brief.commitments:
         mark = {"open": "☐ open", "done": "☑ done", "dropped": "✗ dropped"}
-        for c in brief.commitments:
-            who = " (set by you)" if c.source == "coach" else ""
-            out.append(f"- {mark.get(c.status, c.status)}{who}: {reid(c.text)} _(agreed {c.date}, note {c.note_id}; id {c.id})_")
-            for note_id, day, text in c.evidence[:1]:
+        for item in brief.commitments:
+            who = " (set by you)" if item.source == "coach" else ""
+            out.append(f"- {mark.get(item.status, item.status)}{who}: {reid(item.text)} _(agreed {item.date}, note {item.note_id}; id {item.id})_")
+            for note_id, day, text in item.evidence[:1]:
                 out.append(f"  - later: “{reid(text)}” (note {note_id}, {day})")
     else:
         out.append("- none found in the notes")

@@ -85,7 +85,7 @@ class Settings:
             _check_value(name, value, config_file)
         settings = cls()
         try:
-            return replace(settings, **values)
+            return replace(settings, **values)  # type: ignore[arg-type]  # each value's type checked above
         except TypeError as exc:
             raise InputError(f"invalid settings: {exc}") from None
 

@@ -3,7 +3,6 @@ HOME, so no test reads or writes the developer's real data."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -36,10 +35,10 @@ FAST_KDF = KdfParams(memory_kib=64, iterations=1, lanes=1)
 @pytest.fixture
 def fake_practice(tmp_path: Path):
     """A practice on fakes: pattern detector, hashed-word embedder, in-memory index, replaying LLM."""
+    from reflect.core.components import Components
     from reflect.core.embedding import HashEmbedder
     from reflect.core.index import MemoryIndex
     from reflect.core.llm import FakeLLM
-    from reflect.core.components import Components
     from reflect.core.opener import open_practice
     from reflect.core.redaction.fake import FakeDetector
 

@@ -71,10 +71,11 @@ def main() -> None:
         sys.stderr.write("reflect: interrupted; nothing partial was stored\n")
         sys.exit(130)
     except typer.TyperException as exc:  # usage errors: one line, like every other error
-        if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None) is not None:
-            typer.echo(exc.ctx.get_help(), err=True)
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            typer.echo(ctx.get_help(), err=True)
             sys.exit(2)
-        command = exc.ctx.command_path if getattr(exc, "ctx", None) is not None else "reflect"
+        command = ctx.command_path if ctx is not None else "reflect"
         sys.stderr.write(f"reflect: error: {exc.format_message()} (see '{command} -h')\n")
         sys.exit(getattr(exc, "exit_code", 2))
     except Exception as exc:  # noqa: BLE001 - the last line of defence for privacy

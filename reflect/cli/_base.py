@@ -13,7 +13,6 @@ import logging
 import sys
 from collections.abc import Callable
 from contextvars import ContextVar
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -66,7 +65,7 @@ def _plain_flags() -> None:
             return self.metavar or (self.name or "value").upper()  # "--date DATE", not "--date <str>"
 
         display_type_rich._reflect = True  # type: ignore[attr-defined]
-        cls.display_type_rich = display_type_rich
+        cls.display_type_rich = display_type_rich  # type: ignore[method-assign]  # the hook, see the docstring
 
 
 _plain_flags()
@@ -84,7 +83,7 @@ class Options:
     """Engines to use instead of the real ones (tests pass fakes here: ``CliRunner.invoke(..., obj=Options(...))``)."""
 
 
-_current: ContextVar[Options] = ContextVar("reflect_cli_options", default=Options())
+_current: ContextVar[Options] = ContextVar("reflect_cli_options", default=Options())  # noqa: B039 - Options is frozen
 
 
 def options() -> Options:
@@ -158,7 +157,7 @@ def _passphrase_prompt(where: Path, label: str = "Passphrase") -> Callable[[bool
     return ask
 
 
-def open_for(opts: Options | None = None, *, read_only: bool = False, passphrase: Any = None, kdf: Any = None) -> Practice:
+def open_for(opts: Options | None = None, *, read_only: bool = False, passphrase: Any = None, kdf: Any = None, announce: bool = True) -> Practice:
     """Open and unlock the practice with settings from config, env and options. Writers take the
     single-writer lock; ``read_only`` commands take none and work while the app is open. The
     passphrase is ``passphrase`` if given, else the demo's, else ``REFLECT_PASSPHRASE`` or a prompt."""
@@ -169,7 +168,16 @@ def open_for(opts: Options | None = None, *, read_only: bool = False, passphrase
     where = root(opts)
     settings = Settings.load(data_paths(where).config, model=opts.model)
     source = passphrase or opts.passphrase or _passphrase_prompt(where)
-    return open_practice(where, settings=settings, passphrase=source, mode="read" if read_only else "write", kdf=kdf, components=opts.components)
+    practice = open_practice(where, settings=settings, passphrase=source, mode="read" if read_only else "write", kdf=kdf, components=opts.components)
+    if announce and practice.keys_created and not opts.passphrase:
+        typer.echo(NEW_PRACTICE.format(where=where), err=True)
+    return practice
+
+
+NEW_PRACTICE = (
+    "reflect: a new practice was created at {where}, encrypted with your passphrase. Nothing can recover the "
+    "notes without it: keep it somewhere safe (a password manager), and keep an encrypted copy with 'reflect backup FILE'."
+)
 
 
 def open_preview(opts: Options | None = None) -> Practice:

@@ -24,6 +24,7 @@ from reflect.cli._base import (
     open_for,
     options,
 )
+from reflect.core.domain import CommitmentStatus
 from reflect.core.errors import InputError
 
 
@@ -154,7 +155,7 @@ def commitment_list(
     _console().print(table)
 
 
-def _set_commitment(client: str, commitment_id: int, status: str | None) -> None:
+def _set_commitment(client: str, commitment_id: int, status: CommitmentStatus | None) -> None:
     with open_for() as practice:
         c = practice.roster.client(client)
         practice.commitments.set_status(c, commitment_id, status)

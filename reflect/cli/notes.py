@@ -123,6 +123,7 @@ def note_edit(
         note = practice.notes.get(c, note_id)
         limit = practice.settings.max_note_chars
         if file is None:
+            assert new_date is not None  # checked above: a file or a date
             practice.notes.redate(c, note.id, new_date)
             typer.echo(f"note {note.id} of {c.name} is now dated {new_date.isoformat()}")
             return

@@ -125,7 +125,7 @@ def init(
         given.append(asked(new))
         return given[-1]
 
-    with open_for(passphrase=source, kdf=kdf) as practice:
+    with open_for(passphrase=source, kdf=kdf, announce=False) as practice:
         info = practice.encryption() or {}
         params = KdfParams.from_json(info["params"])
         clients = practice.client_count()
@@ -135,7 +135,7 @@ def init(
     what = "is now encrypted" if created else "was already encrypted; the passphrase opens it"
     typer.echo(
         f"practice at {where} {what}: AES-256-GCM with a key per client, Argon2id {params.memory_kib // 1024} MiB "
-        f"({clients} clients). Keep the passphrase safe: it cannot be recovered."
+        f"({clients} clients). Keep the passphrase safe: nothing can recover the notes without it; 'reflect backup FILE' keeps an encrypted copy."
         + (" The OS keyring now remembers it." if keyring else "")
     )
 

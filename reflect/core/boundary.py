@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 
+from reflect.core.redaction.detection import Detection
 from reflect.core.redaction.gate import PseudonymMap, RedactionGate
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 class MapOnly:
     """A detector that finds nothing: checks a text against the client's map alone."""
 
-    def detect(self, text: str) -> list:
+    def detect(self, text: str) -> list[Detection]:
         return []
 
 

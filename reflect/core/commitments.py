@@ -113,14 +113,16 @@ def infer_status(
     ``later[i]`` lists (note id, date, sentence) after commitment ``i``'s note, oldest first, with
     vectors ``later_vectors[i]``. Among sentences close in meaning that say something about the
     outcome, the closest decides; a related sentence with no outcome word changes nothing."""
-    out = []
+    out: list[tuple[CommitmentStatus, list[tuple[int, str, str]]]] = []
     for i, vector in enumerate(commitment_vectors):
-        status, evidence, best = "open", [], SIMILARITY
+        status: CommitmentStatus = "open"
+        evidence: list[tuple[int, str, str]] = []
+        best = SIMILARITY
         if later[i]:
             sims = later_vectors[i] @ vector
             for j in np.flatnonzero(sims >= SIMILARITY):
                 note_id, day, sentence = later[i][j]
-                outcome = (
+                outcome: CommitmentStatus | None = (
                     "dropped" if DROPPED.search(sentence)
                     else "open" if NOT_DONE.search(sentence)
                     else "done" if DONE.search(sentence)

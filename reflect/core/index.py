@@ -22,13 +22,14 @@ import os
 import shutil
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from reflect.core.chunking import CHUNKER_VERSION
 from reflect.core.domain import Passage
 
 if TYPE_CHECKING:
     import numpy as np
+    from chromadb.base_types import InclusionExclusionOperator, LiteralValue
 
 COLLECTION = "passages"
 
@@ -127,9 +128,12 @@ class ChromaIndex:
             res = self.collection.query(
                 query_embeddings=[vector.tolist()], n_results=min(k, n), include=["metadatas", "distances"]
             )
+            # Both are present because they are in ``include``; the metadata values are the ints ``add`` stored.
+            metadatas = cast("list[list[dict[str, Any]]]", res["metadatas"])
+            distances = cast("list[list[float]]", res["distances"])
             return [
                 Passage(int(m["note_id"]), "", "", int(m["chunk"]), round(1.0 - float(dist), 4))
-                for m, dist in zip(res["metadatas"][0], res["distances"][0])
+                for m, dist in zip(metadatas[0], distances[0])
             ]
 
     def all(self) -> tuple[list[Passage], "np.ndarray"]:
@@ -137,14 +141,16 @@ class ChromaIndex:
             import numpy as np
 
             res = self.collection.get(include=["metadatas", "embeddings"])
-            passages = [Passage(int(m["note_id"]), "", "", int(m["chunk"]), 0.0, str(m.get("digest", ""))) for m in res["metadatas"]]
+            metadatas = cast("list[dict[str, Any]]", res["metadatas"])  # present: in ``include``
+            passages = [Passage(int(m["note_id"]), "", "", int(m["chunk"]), 0.0, str(m.get("digest", ""))) for m in metadatas]
             vectors = np.asarray(res["embeddings"], dtype=np.float32) if passages else np.zeros((0, 0), np.float32)
             return passages, vectors
 
     def delete_notes(self, note_ids: list[int]) -> None:
         with self._lock:
             if note_ids:
-                self.collection.delete(where={"note_id": {"$in": list(note_ids)}})
+                inside: dict[InclusionExclusionOperator, list[LiteralValue]] = {"$in": list(note_ids)}
+                self.collection.delete(where={"note_id": inside})
 
     def replace_all(self, passages: list[Passage], vectors: "np.ndarray") -> None:
         with self._lock:

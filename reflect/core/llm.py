@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 from reflect.core.errors import ModelError
+
+if TYPE_CHECKING:
+    from llama_cpp.llama_types import ChatCompletionStreamResponseDelta, CreateChatCompletionStreamResponse
 
 Messages = list[dict[str, str]]
 
@@ -43,7 +46,7 @@ class LanguageModel(Protocol):
     def generate(
         self,
         messages: Messages,
-        schema: dict | None = None,
+        schema: dict[str, Any] | None = None,
         *,
         max_tokens: int = 400,
         timeout_s: float = 60.0,
@@ -86,8 +89,17 @@ class LlamaCppModel:
         self.name = path.name
         self.chat_format = self.llm.chat_format
 
-    def generate(self, messages, schema=None, *, max_tokens=400, timeout_s=60.0, on_text=None, cancelled=None):
-        kwargs: dict = dict(
+    def generate(
+        self,
+        messages: Messages,
+        schema: dict[str, Any] | None = None,
+        *,
+        max_tokens: int = 400,
+        timeout_s: float = 60.0,
+        on_text: Callable[[str], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Generation:
+        kwargs: dict[str, Any] = dict(
             messages=messages, temperature=0.0, top_k=1, seed=0, max_tokens=max_tokens,
             repeat_penalty=1.15, stream=True,
         )
@@ -97,9 +109,13 @@ class LlamaCppModel:
         pieces: list[str] = []
         tokens = 0
         stop: StopReason = "stop"
-        for chunk in self.llm.create_chat_completion(**kwargs):
+        # stream=True: llama-cpp-python returns an iterator of chunks (its return type is a union of both shapes).
+        chunks = cast("Iterator[CreateChatCompletionStreamResponse]", self.llm.create_chat_completion(**kwargs))
+        for chunk in chunks:
             choice = chunk["choices"][0]
-            piece = choice.get("delta", {}).get("content") or ""
+            # The delta is either empty or a ChatCompletionStreamResponseDelta: both answer .get("content").
+            delta = cast("ChatCompletionStreamResponseDelta", choice.get("delta", {}))
+            piece = delta.get("content") or ""
             if piece:
                 tokens += 1
                 pieces.append(piece)
@@ -123,12 +139,21 @@ class LlamaCppModel:
 class FakeLLM:
     """Replays queued outputs (a string, or a callable of the messages) and records every prompt."""
 
-    outputs: list = field(default_factory=list)
+    outputs: list[str | Callable[[Messages], str]] = field(default_factory=list)
     name: str = "fake"
     prompts: list[Messages] = field(default_factory=list)
-    schemas: list[dict | None] = field(default_factory=list)
+    schemas: list[dict[str, Any] | None] = field(default_factory=list)
 
-    def generate(self, messages, schema=None, *, max_tokens=400, timeout_s=60.0, on_text=None, cancelled=None):
+    def generate(
+        self,
+        messages: Messages,
+        schema: dict[str, Any] | None = None,
+        *,
+        max_tokens: int = 400,
+        timeout_s: float = 60.0,
+        on_text: Callable[[str], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Generation:
         self.prompts.append(messages)
         self.schemas.append(schema)
         out = self.outputs.pop(0) if self.outputs else json.dumps({"questions": []})

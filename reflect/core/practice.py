@@ -107,7 +107,12 @@ class Practice:
                 store.unlock(resolve_passphrase(source, new=False))
             except PassphraseError as exc:
                 if str(exc) == "wrong passphrase":
-                    raise PassphraseError(f"wrong passphrase for the practice at {self.paths.root}") from None
+                    from reflect.core.demo import DEMO_PASSPHRASE, MARKER
+
+                    hint = ""
+                    if (self.paths.root / MARKER).is_file():  # the fictional demo practice
+                        hint = f" (this is reflect's demo practice: its passphrase is the published {DEMO_PASSPHRASE!r})"
+                    raise PassphraseError(f"wrong passphrase for the practice at {self.paths.root}{hint}") from None
                 raise
             self._start()
             return

@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
+from typing import Any
 
 from reflect.core.errors import InputError
 from reflect.paths import asset_dir
@@ -55,7 +56,7 @@ class PromptLibrary:
             return self.user_dir / filename
         return self.shipped / filename
 
-    def _toml(self, filename: str) -> dict:
+    def _toml(self, filename: str) -> dict[str, Any]:
         path = self.path(filename)
         try:
             return tomllib.loads(path.read_text(encoding="utf-8"))

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +27,7 @@ OPEN_STARTS = ("what", "how", "where", "who", "which", "when", "why", "tell me",
 CLOSED_STARTS = ("do ", "does ", "did ", "is ", "are ", "was ", "were ", "can ", "could ", "would ", "will ", "should ", "have ", "has ", "had ", "shall ", "may ", "might ", "am ")
 
 
-def schema(passage_count: int, count: int) -> dict:
+def schema(passage_count: int, count: int) -> dict[str, Any]:
     """JSON schema for the model's answer: bounded array, bounded strings, passage numbers that exist."""
     return {
         "type": "object",
@@ -91,7 +93,7 @@ class Validation:
     schema_valid: bool = False
 
 
-def validate(raw: str, passages: list[Passage], known_placeholders: set[str], leaks: "callable", limit: int) -> Validation:
+def validate(raw: str, passages: list[Passage], known_placeholders: set[str], leaks: Callable[[str], bool], limit: int) -> Validation:
     """Check the model's raw output. ``leaks(text)`` is True when the text contains a raw identifier."""
     result = Validation()
     try:
@@ -137,6 +139,7 @@ def validate(raw: str, passages: list[Passage], known_placeholders: set[str], le
         if reason:
             result.rejected.append((reason, text))
             continue
+        assert isinstance(cited, int)  # checked above: an item that cites no existing passage is rejected
         p = passages[cited - 1]
         result.accepted.append(Question(text, "model", [Evidence(p.note_id, p.date, quote(p.text), p.chunk)]))
         if len(result.accepted) == limit:

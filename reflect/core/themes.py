@@ -17,7 +17,9 @@ here, and a full recompute for 100 sessions takes well under a second (``benchma
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -87,7 +89,7 @@ def quote(text: str, limit: int = EVIDENCE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _strongest_per_session(passages: list[Passage], rows, scores: np.ndarray) -> dict[int, float]:
+def _strongest_per_session(passages: list[Passage], rows: Iterable[int | np.integer[Any]], scores: np.ndarray) -> dict[int, float]:
     """A theme's strength in each session: its best passage score there."""
     per_session: dict[int, float] = {}
     for i in rows:
@@ -96,7 +98,7 @@ def _strongest_per_session(passages: list[Passage], rows, scores: np.ndarray) ->
     return per_session
 
 
-def _build(label: str, description: str, notes: list[Note], passages: list[Passage], rows, scores: np.ndarray,
+def _build(label: str, description: str, notes: list[Note], passages: list[Passage], rows: Iterable[int | np.integer[Any]], scores: np.ndarray,
            per_session: dict[int, float], words: list[str] | None = None) -> Theme:
     """A Theme from the passages (``rows``) that carry it: sessions in order with their strength, up to
     three quotes (the best passage of three different sessions) and the trend."""
@@ -174,6 +176,7 @@ def kmeans(vectors: np.ndarray, k: int, restarts: int = 8, iterations: int = 25)
         fit = float((vectors @ centres.T).max(axis=1).sum())
         if best is None or fit > best[0]:
             best = (fit, np.argmax(vectors @ centres.T, axis=1))
+    assert best is not None  # restarts >= 1
     return best[1]
 
 
@@ -260,6 +263,7 @@ def emergent_themes(notes: list[Note], passages: list[Passage], vectors: np.ndar
         score = silhouette(sessions, labels)
         if best is None or score > best[0]:
             best = (score, labels, k)
+    assert best is not None  # top >= 2, so the loop ran
     if best[0] < params.min_silhouette:
         return []
     _, labels, k = best

@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from reflect import cli
+from reflect.core.components import Components
 from reflect.core.embedding import HashEmbedder
 from reflect.core.llm import FakeLLM
-from reflect.core.components import Components
 from reflect.core.redaction.fake import FakeDetector
 
 runner = CliRunner()

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 
-from tests.cli.test_cli import MARIA, ok  # noqa: F401
-from tests.cli.test_cli import fakes  # noqa: F401
+from tests.cli.test_cli import (  # noqa: F401
+    MARIA,
+    fakes,  # noqa: F401
+    ok,
+)
 
 TOKENS = ["[/]", "[x]", "[bold]", "[sic]", "[@click=app.quit]", "[link=https://example.org]"]
 NOTE = ("Session. She said the board deck was fine [sic] and [bold] claims [/] aside.\n"

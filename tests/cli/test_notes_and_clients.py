@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from tests.cli.test_cli import MARIA, fails, ok  # noqa: F401
-from tests.cli.test_cli import fakes  # noqa: F401
+from tests.cli.test_cli import (  # noqa: F401
+    MARIA,
+    fails,
+    fakes,  # noqa: F401
+    ok,
+)
 
 
 def _notes(tmp_path, *names: str):
@@ -69,3 +73,27 @@ def test_a_client_is_found_by_alias_prefix_or_accent_free_name_and_near_misses_g
     message = fails("note", "list", "Rebeca Hartley", code=3)
     assert "did you mean 'Rebecca Hartley'?" in message
     assert "'Nobody At All'" in fails("note", "list", "Nobody At All", code=3)
+
+
+def test_a_new_practice_says_once_that_nothing_recovers_it_without_the_passphrase() -> None:
+    from tests.cli.test_cli import run
+
+    first = run("client", "add", MARIA)
+    assert first.exit_code == 0
+    assert "Nothing can recover the notes without it" in first.stderr and "reflect backup" in first.stderr
+    second = run("client", "list")
+    assert second.exit_code == 0 and "recover" not in second.stderr
+
+
+def test_a_wrong_passphrase_on_the_demo_practice_names_the_published_one(monkeypatch) -> None:
+    import os
+    from pathlib import Path
+
+    from reflect.core.demo import MARKER
+
+    ok("client", "add", MARIA)  # a practice, sealed with the test passphrase
+    monkeypatch.setenv("REFLECT_PASSPHRASE", "not the passphrase at all")
+    line = fails("client", "list", code=7)
+    assert "wrong passphrase" in line and "reflect-demo" not in line  # a coach's own practice: no hint
+    (Path(os.environ["REFLECT_HOME"]) / MARKER).write_text("demo")  # the same, marked as the demo's
+    assert "'reflect-demo'" in fails("client", "list", code=7)

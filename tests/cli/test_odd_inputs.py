@@ -8,8 +8,13 @@ import threading
 
 import pytest
 
-from tests.cli.test_cli import MARIA, fails, note_count, ok  # noqa: F401
-from tests.cli.test_cli import fakes  # noqa: F401
+from tests.cli.test_cli import (  # noqa: F401
+    MARIA,
+    fails,
+    fakes,  # noqa: F401
+    note_count,
+    ok,
+)
 
 
 def test_a_fifo_is_refused_without_hanging_or_holding_the_lock(tmp_path) -> None:

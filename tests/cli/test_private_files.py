@@ -6,8 +6,12 @@ from __future__ import annotations
 import os
 import stat
 
-from tests.cli.test_cli import MARIA, fails, ok  # noqa: F401
-from tests.cli.test_cli import fakes  # noqa: F401
+from tests.cli.test_cli import (  # noqa: F401
+    MARIA,
+    fails,
+    fakes,  # noqa: F401
+    ok,
+)
 
 
 def _practice_with_a_note(tmp_path) -> None:

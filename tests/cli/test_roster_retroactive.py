@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import json
 
-from tests.cli.test_cli import MARIA, fails, ok  # noqa: F401  (the fakes fixture comes along)
-from tests.cli.test_cli import fakes  # noqa: F401
+from tests.cli.test_cli import (  # noqa: F401  (the fakes fixture comes along)
+    MARIA,
+    fails,
+    fakes,  # noqa: F401
+    ok,
+)
 
 NOTE = "Session one. sunil from legal pushed back. o’brien mentioned the ERP launch.\n\nAgreed: she will ask sunil for a one to one."
 

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -17,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reflect.core.noteinput import NoteInput
 from reflect.core.components import Components
+from reflect.core.noteinput import NoteInput
 from reflect.core.opener import open_practice
 from reflect.core.redaction.gate import CLIENT_PLACEHOLDER, PseudonymMap, RedactionGate
 from reflect.core.redaction.text import fold
@@ -219,9 +217,9 @@ def test_a_retroactive_redaction_leaves_no_old_vector_in_any_index_file(tmp_path
     counter-check first finds them there, so the search could not pass by looking in the wrong place."""
     import numpy as np
 
+    from reflect.core.components import Components
     from reflect.core.llm import FakeLLM
     from reflect.core.noteinput import NoteInput
-    from reflect.core.components import Components
     from reflect.core.opener import open_practice
     from reflect.core.redaction.fake import FakeDetector
     from tests.conftest import FAST_KDF

@@ -3,15 +3,14 @@ Chroma persist directory and SmolLM2-135M through llama-cpp-python."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from reflect.core.components import Components
 from reflect.core.demo import load_demo, reset_demo_dir
 from reflect.core.noteinput import NoteInput
-from reflect.core.components import Components
 from reflect.core.opener import open_practice
 
 pytestmark = pytest.mark.integration

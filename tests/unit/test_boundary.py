@@ -18,11 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reflect.core.components import Components
 from reflect.core.embedding import HashEmbedder
 from reflect.core.index import MemoryIndex
 from reflect.core.llm import FakeLLM
 from reflect.core.noteinput import NoteInput
-from reflect.core.components import Components
 from reflect.core.opener import open_practice
 from reflect.core.practice import Practice
 from reflect.core.redaction.fake import FakeDetector

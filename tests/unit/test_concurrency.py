@@ -9,10 +9,10 @@ import threading
 from datetime import date, timedelta
 from pathlib import Path
 
+from reflect.core.components import Components
 from reflect.core.embedding import HashEmbedder
 from reflect.core.llm import FakeLLM
 from reflect.core.noteinput import NoteInput
-from reflect.core.components import Components
 from reflect.core.opener import open_practice
 from reflect.core.redaction.fake import FakeDetector
 from tests.conftest import FAST_KDF

@@ -170,12 +170,11 @@ def test_a_writer_that_finds_the_directory_busy_never_removes_the_store_being_cr
     import threading
     import time
 
+    from reflect.core.components import Components
     from reflect.core.embedding import HashEmbedder
     from reflect.core.errors import StoreInUseError
-    from reflect.core.components import Components
     from reflect.core.opener import open_practice
     from reflect.core.practice import acquire_lock
-    from reflect.core.redaction.fake import FakeDetector
     from reflect.paths import DataPaths
 
     paths = DataPaths(tmp_path / "p")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from reflect.core.boundary import MapOnly
 from reflect.core.errors import InputError
 from reflect.core.noteinput import NoteInput
 from reflect.core.redaction.gate import CLIENT_PLACEHOLDER, PseudonymMap, RedactionGate
-from reflect.core.boundary import MapOnly
 
 
 def note(text: str, day: int = 1) -> NoteInput:

@@ -19,7 +19,7 @@ import logging
 import re
 from typing import Any
 
-from reflect.core.domain import Entity, Redaction
+from reflect.core.domain import PLACEHOLDER_RE, Entity, Redaction
 from reflect.core.errors import RedactionError
 from reflect.core.redaction.credibility import NameCredibility
 from reflect.core.redaction.detection import LABELS, NAME_TYPES, Detection, Detector
@@ -28,7 +28,6 @@ from reflect.core.redaction.pseudonyms import (
     IGNORE_TYPE,
     IGNORED,
     LEARNED,
-    PLACEHOLDER_RE,
     ROSTER,
     SEEN,
     MapEntry,

@@ -3,6 +3,8 @@ sessions that follow (``reflect.core.commitments`` holds the rules; this service
 
 from __future__ import annotations
 
+import builtins
+
 from reflect.core.chunking import chunk, sentences
 from reflect.core.commitments import infer_status, locate
 from reflect.core.domain import COMMITMENT_STATUSES, Client, Commitment, CommitmentStatus
@@ -17,7 +19,7 @@ class Commitments:
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
 
-    def list(self, client: Client, horizon: int = HORIZON) -> list[Commitment]:
+    def list(self, client: Client, horizon: int = HORIZON) -> builtins.list[Commitment]:
         """Every commitment in a client's notes with its status: the coach's if set, else inferred
         from the sentences of the next ``horizon`` sessions (where a commitment's fate is reported)."""
         store = self._ctx.store
@@ -50,7 +52,7 @@ class Commitments:
                 c.status = status
         return items
 
-    def open(self, client: Client) -> list[Commitment]:
+    def open(self, client: Client) -> builtins.list[Commitment]:
         return [c for c in self.list(client) if c.status == "open"]
 
     def open_count(self, client: Client) -> int:

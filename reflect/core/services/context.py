@@ -26,7 +26,7 @@ from reflect.core.components import Components
 from reflect.core.domain import Client, Note, Passage
 from reflect.core.errors import NotFoundError, StoreInUseError
 from reflect.core.prompts import PromptLibrary
-from reflect.core.redaction.gate import PseudonymMap
+from reflect.core.redaction.gate import MapEntry, PseudonymMap
 from reflect.core.store import Store
 from reflect.paths import DataPaths
 from reflect.settings import Settings
@@ -107,11 +107,14 @@ class Context:
 
     # the client's map and the hand-off checks -------------------------------------------------------
     def map(self, client: Client) -> PseudonymMap:
-        return PseudonymMap(rows=self.store.vault(client.id))
+        return self._map_of(client.id)
+
+    def _map_of(self, client_id: str) -> PseudonymMap:
+        return PseudonymMap(rows=[MapEntry(*row) for row in self.store.vault(client_id)])
 
     def outbound(self, client_id: str) -> Outbound:
         """The hand-off check with the client's map as it is now (see ``reflect.core.boundary``)."""
-        return Outbound(PseudonymMap(rows=self.store.vault(client_id)), client_id)
+        return Outbound(self._map_of(client_id), client_id)
 
     def embed(self, client_id: str, texts: list[str]) -> np.ndarray:
         """The one door to the embedder for a client's text: checked against the current map first."""

@@ -5,6 +5,7 @@ sealed beside the redacted text.
 
 from __future__ import annotations
 
+import builtins
 import logging
 import time
 from collections.abc import Callable
@@ -31,7 +32,7 @@ class Notes:
         self._ctx = ctx
         self._reredactor = reredactor
 
-    def list(self, client: Client) -> list[Note]:
+    def list(self, client: Client) -> builtins.list[Note]:
         """A client's notes in session-date order."""
         return self._ctx.store.notes(client.id)
 
@@ -52,7 +53,7 @@ class Notes:
         if len(text) > self._ctx.settings.max_note_chars:
             raise InputError(f"{source} is longer than the limit of {self._ctx.settings.max_note_chars:,} characters")
 
-    def add(self, client: Client, inputs: list[NoteInput], progress: Callable[[int, int], None] | None = None) -> list[Note]:
+    def add(self, client: Client, inputs: builtins.list[NoteInput], progress: Callable[[int, int], None] | None = None) -> builtins.list[Note]:
         """Redact, store and index notes: all of them or none.
 
         Every note is redacted before anything is stored (fail closed); the store transaction commits
@@ -69,7 +70,7 @@ class Notes:
         pmap = ctx.map(client)
         gate, embedder = ctx.components.gate, ctx.components.embedder
         outbound = Outbound(pmap, client.id)  # the live map: what this batch learns applies at once
-        redactions: list[Redaction] = []
+        redactions: builtins.list[Redaction] = []
         pending = []
         # Redact note i+1 while note i's passages are embedded (onnxruntime releases the GIL). Only
         # redacted text is submitted; if any note fails redaction, nothing below runs.
@@ -82,8 +83,8 @@ class Notes:
         learned = any(row.origin == LEARNED for row in pmap.new_rows)
         t_redact = time.perf_counter()
         index = ctx.index(client)
-        stored: list[Note] = []
-        added_ids: list[int] = []
+        stored: builtins.list[Note] = []
+        added_ids: builtins.list[int] = []
         t_embed = t_redact
         try:
             with store.transaction():
