@@ -40,6 +40,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+
+def _quiet(record: logging.LogRecord) -> bool:
+    """Presidio's records below WARNING are dropped (they may quote the text analysed)."""
+    return record.levelno >= logging.WARNING
+
 ENTITIES = [
     "PERSON", "ORGANIZATION", "LOCATION", "EMAIL_ADDRESS", "PHONE_NUMBER", "URL", "IP_ADDRESS",
     "US_SSN", "UK_NINO", "UK_NHS", "US_PASSPORT", "US_DRIVER_LICENSE", "US_BANK_NUMBER", "CREDIT_CARD",
@@ -195,11 +200,14 @@ class PresidioDetector:
         self._lock = threading.Lock()
         self.threshold = score_threshold
         self.nlp = nlp
-        # Presidio's DEBUG records quote note words (the context enhancer logs its context list):
-        # whatever the application's logging setup, they are never created.
+        # Presidio's DEBUG and INFO records can quote note words (the context enhancer logs its
+        # "Context list is: ..."): whatever the application's logging setup, before or after this
+        # point, they are never passed on. (Only checking the level at load time let a later
+        # DEBUG on the root logger through: found by the canary test.)
         presidio_log = logging.getLogger("presidio-analyzer")
-        if presidio_log.getEffectiveLevel() < logging.WARNING:
-            presidio_log.setLevel(logging.WARNING)
+        presidio_log.setLevel(max(presidio_log.level, logging.WARNING))
+        if _quiet not in presidio_log.filters:
+            presidio_log.addFilter(_quiet)
 
     def detect(self, text: str) -> list[Detection]:
         """Detections over ``text``, analysed a paragraph (at most ~4,000 characters) at a time: a
