@@ -136,8 +136,8 @@ class Practice:
         ctx.finish_reredaction = reredactor.finish
         self._ctx = ctx
         self.roster = Roster(ctx, reredactor)
-        self.notes = Notes(ctx, reredactor)
         self.commitments = Commitments(ctx)
+        self.notes = Notes(ctx, reredactor, self.commitments)
         self.insight = Insight(ctx, self.commitments)
         self.upkeep = Upkeep(ctx, reredactor)
         return reredactor

@@ -57,3 +57,34 @@ def test_practice_tracks_commitments_and_the_coach_can_override(fake_practice) -
     assert p.commitments.list(c)[0].source == "inferred"
     brief = p.insight.prep(c)
     assert brief.commitments and brief.commitments[0].id == item.id
+
+
+def test_statuses_are_inferred_when_notes_are_written_so_counting_needs_no_model(fake_practice) -> None:
+    """The app counts open commitments for every client at start-up: that must be a store read, not
+    an embedding pass over every client's notes (issue 11). The embedder is watched."""
+    p = fake_practice
+    embedder = p.components.embedder
+    calls: list[int] = []
+    original = embedder.embed
+    embedder.embed = lambda texts: calls.append(len(texts)) or original(texts)  # type: ignore[method-assign]
+    c = p.roster.add_client("Maria Gonzalez")
+    p.notes.add(c, [
+        NoteInput(date(2026, 1, 1), "Maria will hand the metrics deck to the team this sprint.", "t"),
+        NoteInput(date(2026, 1, 8), "Maria will book a talk with the board before March.", "t"),
+    ])
+    calls.clear()
+    assert p.commitments.open_count(c) == 2 and calls == []  # known from the write
+    # A later session reports the first one done: counted at once, still without a model call.
+    p.notes.add(c, [NoteInput(date(2026, 1, 15), "The team took over the metrics deck; it went well.", "t")])
+    calls.clear()
+    assert p.commitments.open_count(c) == 1 and calls == []
+    # The coach's word counts over the inference.
+    [first, second] = p.commitments.list(c)
+    p.commitments.set_status(c, second.id, "done")
+    calls.clear()
+    assert p.commitments.open_count(c) == 0 and calls == []
+    # Deleting the session that reported it: the order changed, so it is inferred again (once).
+    p.notes.delete(c, 3)
+    assert p.commitments.open_count(c) == 1 and calls  # recomputed
+    calls.clear()
+    assert p.commitments.open_count(c) == 1 and calls == []  # and kept

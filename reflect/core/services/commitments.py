@@ -19,11 +19,13 @@ class Commitments:
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
 
-    def list(self, client: Client, horizon: int = HORIZON) -> builtins.list[Commitment]:
+    def list(self, client: Client, horizon: int = HORIZON, *, only: set[int] | None = None) -> builtins.list[Commitment]:
         """Every commitment in a client's notes with its status: the coach's if set, else inferred
-        from the sentences of the next ``horizon`` sessions (where a commitment's fate is reported)."""
+        from the sentences of the next ``horizon`` sessions (where a commitment's fate is reported).
+        ``only``: just the commitments made in these notes. The inferred statuses are kept in the
+        store (when it is writable), so counts need no model later."""
         store = self._ctx.store
-        rows = store.commitments(client.id)
+        rows = [r for r in store.commitments(client.id) if only is None or r["note_id"] in only]
         if not rows:
             return []
         notes = store.notes(client.id)
@@ -44,20 +46,39 @@ class Commitments:
             idx = [k for k, row in enumerate(sentence_rows) if row[0] in ids]
             later.append([sentence_rows[k] for k in idx])
             later_vectors.append(vectors_s[idx] if idx else vectors_s[:0])
+        inferred: dict[int, str] = {}
         for c, (status, evidence), row in zip(items, infer_status(vectors_c, later, later_vectors), rows, strict=True):
             c.evidence = evidence
+            inferred[c.id] = status
             if row["status"]:
                 c.status, c.source = row["status"], "coach"
             else:
                 c.status = status
+        if not self._ctx.read_only:
+            with store.transaction():
+                store.set_inferred(client.id, inferred)
         return items
+
+    def notes_written(self, client: Client, note_ids: set[int], horizon: int = HORIZON) -> None:
+        """Infer again the commitments whose fate these (new or changed) notes may report: those made
+        in the ``horizon`` sessions before each, and in it."""
+        notes = self._ctx.store.notes(client.id)
+        position = {n.id: i for i, n in enumerate(notes)}
+        around = {notes[j].id for q in (position[i] for i in note_ids if i in position) for j in range(max(0, q - horizon), q + 1)}
+        if around:
+            self.list(client, horizon, only=around)
+
+    def open_count(self, client: Client) -> int:
+        """How many of the client's commitments are open: from the statuses kept when the notes were
+        written (no model call), inferring only what is not known yet."""
+        known = self._ctx.store.open_commitment_count(client.id)
+        if known is not None:
+            return known
+        return sum(c.status == "open" for c in self.list(client))
 
     def open(self, client: Client) -> builtins.list[Commitment]:
         return [c for c in self.list(client) if c.status == "open"]
 
-    def open_count(self, client: Client) -> int:
-        """How many of the client's commitments are open (for lists and badges)."""
-        return len(self.open(client))
 
     def set_status(self, client: Client, commitment_id: int, status: CommitmentStatus | None) -> None:
         """The coach's word on a commitment: open, done, dropped, or None to go back to inferring."""

@@ -21,6 +21,7 @@ from reflect.core.errors import InputError
 from reflect.core.faults import fault_point
 from reflect.core.noteinput import NoteInput
 from reflect.core.redaction.gate import LEARNED, PseudonymMap
+from reflect.core.services.commitments import Commitments
 from reflect.core.services.context import Context, positions
 from reflect.core.services.reredaction import Reredactor
 
@@ -28,9 +29,10 @@ log = logging.getLogger(__name__)
 
 
 class Notes:
-    def __init__(self, ctx: Context, reredactor: Reredactor) -> None:
+    def __init__(self, ctx: Context, reredactor: Reredactor, commitments: Commitments) -> None:
         self._ctx = ctx
         self._reredactor = reredactor
+        self._commitments = commitments
 
     def list(self, client: Client) -> builtins.list[Note]:
         """A client's notes in session-date order."""
@@ -119,6 +121,7 @@ class Notes:
         if learned:
             # The batch taught the map a name: earlier notes that mention it are re-redacted.
             self._reredactor.reredact(client)
+        self._commitments.notes_written(client, {n.id for n in stored})
         return stored
 
     def edit(self, client: Client, note_id: int, item: NoteInput) -> Note:
@@ -146,6 +149,7 @@ class Notes:
         log.info("client %s: note %s edited, %d passages embedded", client.id, note_id, embedded)
         if learned:
             self._reredactor.reredact(client)
+        self._commitments.notes_written(client, {note.id})
         return note
 
     def delete(self, client: Client, note_id: int) -> None:
@@ -156,6 +160,7 @@ class Notes:
         self._ctx.note(client, note_id)  # NotFoundError when there is no such note
         with store.transaction():
             store.delete_note(client.id, note_id)
+            store.clear_inferred(client.id)  # the sessions after it moved up: inferred again when next counted
         if not store.purge():
             log.warning("a reader kept old pages in the write-ahead log; they are removed at the next checkpoint")
         self._reredactor.rebuild_index(client, store.notes(client.id))
@@ -166,4 +171,5 @@ class Notes:
         note = self._ctx.note(client, note_id)
         with self._ctx.store.transaction():
             self._ctx.store.set_note_date(client.id, note_id, when)
+            self._ctx.store.clear_inferred(client.id)  # the order of sessions changed
         return replace(note, date=when)

@@ -82,6 +82,8 @@ class Reredactor:
                 for note in changed.values():
                     store.set_redacted(client.id, note.id, note.redacted)
                     store.replace_commitments(client.id, note.id, extract_commitments(note.redacted), scrub)
+                if changed:
+                    store.clear_inferred(client.id)
             report.notes_changed = len(changed)
             report.names_caught = sum(
                 max(0, len(PLACEHOLDER_RE.findall(n.redacted)) - len(PLACEHOLDER_RE.findall(before[n.id]))) for n in changed.values()
@@ -133,6 +135,7 @@ class Reredactor:
                 for note in store.notes(c.id):
                     store.refresh_commitments(c.id, note.id, extract_commitments(note.redacted))
                 store.scrub_commitments(c.id, scrub)
+                store.clear_inferred(c.id)
             report.passages_reembedded += self.rebuild_index(c, store.notes(c.id), reuse=False)
             with store.transaction():
                 store.clear_reredact(c.id)

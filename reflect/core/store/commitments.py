@@ -99,6 +99,28 @@ class CommitmentsMixin(KeyringMixin):
                 changed += 1
         return changed
 
+    def set_inferred(self, client_id: str, statuses: dict[int, str]) -> None:
+        """Keep the statuses inferred for these commitments (id -> open, done or dropped)."""
+        self.db.executemany(
+            "UPDATE commitments SET inferred = ? WHERE client_id = ? AND id = ?",
+            [(status, client_id, cid) for cid, status in statuses.items()],
+        )
+
+    def clear_inferred(self, client_id: str) -> None:
+        """Forget the inferred statuses of a client's commitments (their notes changed)."""
+        self.db.execute("UPDATE commitments SET inferred = NULL WHERE client_id = ?", (client_id,))
+
+    def open_commitment_count(self, client_id: str) -> int | None:
+        """How many of a client's commitments are open (the coach's status, else the inferred one);
+        None when some commitment has neither yet."""
+        row = self.db.execute(
+            "SELECT SUM(COALESCE(status, inferred) = 'open') AS open, SUM(status IS NULL AND inferred IS NULL) AS unknown "
+            "FROM commitments WHERE client_id = ?", (client_id,),
+        ).fetchone()
+        if row["unknown"]:
+            return None
+        return int(row["open"] or 0)
+
     def set_commitment_status(self, client_id: str, commitment_id: int, status: str | None) -> bool:
         cur = self.db.execute(
             "UPDATE commitments SET status = ? WHERE client_id = ? AND id = ?", (status, client_id, commitment_id)

@@ -106,6 +106,12 @@ MIGRATIONS: list[str] = [
         client_id TEXT PRIMARY KEY REFERENCES clients(id) ON DELETE CASCADE
     );
     """,
+    # v6: the status reflect inferred for each commitment, kept when notes are written (NULL: not yet
+    # inferred, or its notes changed since), so counting open commitments needs no model at start-up.
+    # A status, like the coach's, is not sensitive (README: what is not encrypted).
+    """
+    ALTER TABLE commitments ADD COLUMN inferred TEXT;
+    """,
 ]
 
 
