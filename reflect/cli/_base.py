@@ -83,6 +83,8 @@ class Options:
     """Engines to use instead of the real ones (tests pass fakes here: ``CliRunner.invoke(..., obj=Options(...))``)."""
 
 
+_created: ContextVar[Path | None] = ContextVar("reflect_cli_created", default=None)
+"""The data directory a practice was created in by the running command, announced when it succeeds."""
 _current: ContextVar[Options] = ContextVar("reflect_cli_options", default=Options())  # noqa: B039 - Options is frozen
 
 
@@ -109,14 +111,21 @@ def _run(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        token = _created.set(None)
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            where = _created.get()
+            if where is not None:  # said after the command worked: an error stays one line
+                typer.echo(NEW_PRACTICE.format(where=where), err=True)
+            return result
         except ReflectError as exc:
             typer.echo(f"reflect: error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("reflect: interrupted; nothing partial was stored", err=True)
             raise typer.Exit(130) from None
+        finally:
+            _created.reset(token)
 
     return wrapper  # type: ignore[return-value]
 
@@ -170,7 +179,7 @@ def open_for(opts: Options | None = None, *, read_only: bool = False, passphrase
     source = passphrase or opts.passphrase or _passphrase_prompt(where)
     practice = open_practice(where, settings=settings, passphrase=source, mode="read" if read_only else "write", kdf=kdf, components=opts.components)
     if announce and practice.keys_created and not opts.passphrase:
-        typer.echo(NEW_PRACTICE.format(where=where), err=True)
+        _created.set(where)
     return practice
 
 

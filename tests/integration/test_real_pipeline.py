@@ -27,28 +27,28 @@ def demo(tmp_path_factory, real_detector, real_embedder):
 
 
 def test_demo_notes_are_redacted_with_consistent_placeholders(demo) -> None:
-    maria = demo.client("Maria Gonzalez")
-    notes = demo.notes(maria)
+    maria = demo.roster.client("Maria Gonzalez")
+    notes = demo.notes.list(maria)
     assert len(notes) == 6
     for n in notes:
         for name in ("Maria", "Gonzalez", "Daniel", "Okafor", "Priya", "Lucia", "Northwind", "Sam "):
             assert name not in n.redacted, (n.id, name)
-    daniel = demo.pseudonym_map(maria).lookup("daniel okafor")[1]
+    daniel = demo.context.map(maria).lookup("daniel okafor")[1]
     assert sum(daniel in n.redacted for n in notes) >= 4  # "Daniel", "Dan", "Daniel Okafor": one placeholder
 
 
 def test_search_finds_the_relevant_passage(demo) -> None:
-    maria = demo.client("Maria Gonzalez")
-    results = demo.search(maria, "meeting one to one with Daniel about the budget", 3)
-    assert results[0].note_id in {n.id for n in demo.notes(maria)}
+    maria = demo.roster.client("Maria Gonzalez")
+    results = demo.insight.search(maria, "meeting one to one with Daniel about the budget", 3)
+    assert results[0].note_id in {n.id for n in demo.notes.list(maria)}
     assert any("one to one" in r.text for r in results)
     assert all("Daniel" not in r.text for r in results)
 
 
 def test_themes_recur_and_cite_real_notes(demo) -> None:
-    maria = demo.client("Maria Gonzalez")
-    themes = demo.themes(maria)
-    note_ids = {n.id for n in demo.notes(maria)}
+    maria = demo.roster.client("Maria Gonzalez")
+    themes = demo.insight.themes(maria)
+    note_ids = {n.id for n in demo.notes.list(maria)}
     labels = [t.label for t in themes]
     assert "Delegation" in labels
     for t in themes:
@@ -59,11 +59,11 @@ def test_themes_recur_and_cite_real_notes(demo) -> None:
 
 
 def test_prep_with_the_real_model_is_grounded_and_redacted(demo) -> None:
-    maria = demo.client("Maria Gonzalez")
+    maria = demo.roster.client("Maria Gonzalez")
     streamed: list[str] = []
-    brief = demo.prep(maria, on_text=streamed.append)
+    brief = demo.insight.prep(maria, on_text=streamed.append)
     assert streamed, "the model's output streams while it is generated"
-    note_ids = {n.id for n in demo.notes(maria)}
+    note_ids = {n.id for n in demo.notes.list(maria)}
     assert len(brief.questions) == 5
     for q in brief.questions:
         assert q.source in {"model", "bank"}
@@ -71,7 +71,7 @@ def test_prep_with_the_real_model_is_grounded_and_redacted(demo) -> None:
         assert q.text.endswith("?")
         assert "Maria" not in q.text and "Daniel" not in q.text
     assert brief.summary and brief.last_note.id == max(note_ids)
-    prompt = demo.audit(maria)[-1]["prompt"]
+    prompt = demo.upkeep.audit(maria)[-1].prompt
     for name in ("Maria", "Gonzalez", "Daniel", "Priya", "Sam Gonzalez", "Northwind"):
         assert name not in prompt
 
