@@ -62,6 +62,10 @@ class Settings:
     prompts_dir: str | None = None
     """A folder of the coach's own prompt files overriding the shipped ones (default: <data dir>/prompts)."""
 
+    keymap: dict[str, str] = field(default_factory=dict)
+    """The terminal app's keys, by action: ``[keymap]`` with e.g. ``search = "s"`` (``reflect.tui.actions``
+    lists the actions; the help screen shows the keys in use)."""
+
     @classmethod
     def load(cls, config_file: Path | None = None, **overrides: object) -> "Settings":
         """Defaults, then ``config_file`` (TOML), then environment, then non-None ``overrides``."""
@@ -94,7 +98,7 @@ class Settings:
 _KINDS: dict[str, tuple[type, float | None]] = {
     "model": (str, None), "model_sha256": (str, None), "spacy_model": (str, None), "prompts_dir": (str, None),
     "n_ctx": (int, 512), "n_threads": (int, 1), "max_tokens": (int, 1), "generation_timeout_s": (float, 1),
-    "seed": (int, 0), "max_note_chars": (int, 1), "search_k": (int, 1),
+    "seed": (int, 0), "max_note_chars": (int, 1), "search_k": (int, 1), "keymap": (dict, None),
 }
 
 
@@ -104,8 +108,10 @@ def _check_value(name: str, value: object, config_file: Path | None) -> None:
     ok = isinstance(value, kind) and not isinstance(value, bool)
     if kind is float:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is dict and ok:
+        ok = all(isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items())  # type: ignore[attr-defined]
     if not ok:
-        wanted = {int: "a whole number", float: "a number", str: "a text string"}.get(kind, kind.__name__)
+        wanted = {int: "a whole number", float: "a number", str: "a text string", dict: "a table of action = \"key\""}.get(kind, kind.__name__)
         raise InputError(f"{where} must be {wanted}, not {value!r}")
     if minimum is not None and value < minimum:  # type: ignore[operator]
         raise InputError(f"{where} must be at least {minimum:g}, not {value!r}")
