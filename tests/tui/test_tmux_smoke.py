@@ -1,5 +1,5 @@
-"""Smoke test: the real app in a real terminal (tmux), unlocked at a passphrase prompt, driven by keys,
-read from the screen."""
+"""Smoke test: the real app in a real terminal (tmux, 100x30), unlocked at a passphrase prompt, driven by
+keys, read from the screen; no row of the real screen may be cut at the right edge."""
 
 from __future__ import annotations
 
@@ -12,11 +12,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.tui.screens_util import cut_lines
+
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def _screen(session: str) -> str:
     return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+
+
+def _assert_fits(screen: str, width: int = 100) -> None:
+    cut = cut_lines(screen.splitlines(), width)
+    assert not cut, f"rows cut at the right edge of the real terminal:\n{screen}"
 
 
 def _wait_for(session: str, text: str, timeout: float = 20) -> str:
@@ -42,18 +49,25 @@ def test_real_app_in_tmux(tmp_path: Path) -> None:
     session = f"reflect-smoke-{os.getpid()}"
     # No REFLECT_PASSPHRASE in the app's terminal: it asks (input hidden) before the app starts.
     command = f"env -u REFLECT_PASSPHRASE REFLECT_HOME={data} {sys.executable} -m reflect"
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "35", command], env=env, check=True)
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", command], env=env, check=True)
     try:
         _wait_for(session, "Passphrase for")
         subprocess.run(["tmux", "send-keys", "-t", session, os.environ["REFLECT_PASSPHRASE"], "Enter"], check=True)
         screen = _wait_for(session, "Maria Gonzalez")
         assert os.environ["REFLECT_PASSPHRASE"] not in screen  # the passphrase was not echoed
+        time.sleep(0.5)
+        _assert_fits(_screen(session))
         subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
         screen = _wait_for(session, "Tom Becker")
         assert "Original, for you only" in screen
+        _assert_fits(screen)
         subprocess.run(["tmux", "send-keys", "-t", session, "r"], check=True)
         screen = _wait_for(session, "[PERSON_1]")
         assert "Tom Becker" not in screen.split("What the index and the model see")[-1]
+        _assert_fits(screen)
+        subprocess.run(["tmux", "send-keys", "-t", session, "?"], check=True)
+        _assert_fits(_wait_for(session, "keys and what reflect does"))
+        subprocess.run(["tmux", "send-keys", "-t", session, "Escape"], check=True)
         subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and subprocess.run(["tmux", "has-session", "-t", session], capture_output=True).returncode == 0:

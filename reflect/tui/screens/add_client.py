@@ -19,6 +19,9 @@ class AddClientScreen(ModalScreen[tuple[str, list[str]] | None]):
             yield Input(placeholder="Aliases, comma-separated (optional)", id="aliases")
             yield Button("Add client", variant="primary", id="add")
 
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
     def on_button_pressed(self) -> None:
         self._submit()
 

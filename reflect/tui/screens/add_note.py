@@ -7,23 +7,24 @@ from __future__ import annotations
 
 from datetime import date
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from rich.text import Text
 from textual.widgets import Button, Input, Label, Static, TextArea
 from textual.worker import get_current_worker
 
 from reflect.core.domain import Client
 from reflect.core.errors import ReflectError
+from reflect.tui.messages import ReportsWorkerErrors
 
 
-class AddNoteScreen(ModalScreen[tuple[date, str] | None]):
+class AddNoteScreen(ReportsWorkerErrors, ModalScreen[tuple[date, str] | None]):
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel", id="cancel_dialog"),
+        Binding("escape", "discard", "Cancel", id="cancel_dialog"),
         Binding("ctrl+s", "save", "Save note", id="save_note"),
     ]
 
@@ -37,15 +38,17 @@ class AddNoteScreen(ModalScreen[tuple[date, str] | None]):
         self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
+        with Vertical(classes="dialog", id="note-dialog"):
             yield Label(Text(f"{self.title} for {self.client.name}  (ctrl+s saves, escape cancels)"), classes="heading")
-            yield Input(value=self.initial_date.isoformat(), placeholder="YYYY-MM-DD", id="date")
-            with Horizontal():
-                yield TextArea(self.initial_text, id="text")
+            with Horizontal(id="note-fields"):
+                yield TextArea(self.initial_text, id="text", soft_wrap=True)
                 with VerticalScroll(id="preview-pane"):
                     yield Label("What the model will see", classes="heading")
                     yield Static("Start typing…", id="preview")
-            yield Button("Save note", variant="primary", id="save")
+            with Horizontal(classes="buttons"):
+                yield Label("Session date", classes="field-label")
+                yield Input(value=self.initial_date.isoformat(), placeholder="YYYY-MM-DD", id="date")
+                yield Button("Save note", variant="primary", id="save")
 
     def on_mount(self) -> None:
         self.query_one("#text", TextArea).focus()
@@ -75,6 +78,25 @@ class AddNoteScreen(ModalScreen[tuple[date, str] | None]):
 
     def on_button_pressed(self) -> None:
         self.action_save()
+
+    @on(Input.Submitted, "#date")
+    def _date_submitted(self) -> None:
+        self.action_save()
+
+    def action_discard(self) -> None:
+        """Escape: leave at once when nothing was written, else ask first."""
+        from reflect.tui.screens.confirm import ConfirmScreen
+
+        text = self.query_one("#text", TextArea).text
+        if not text.strip() or text == self.initial_text:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen("Discard this note? What you wrote is not saved.", "Discard", "Keep writing"), answered)
 
     def action_save(self) -> None:
         from reflect.core.noteinput import parse_date

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from rich.text import Text
 from textual.widgets import Button, Label
 
 
@@ -25,9 +25,12 @@ class ConfirmForgetScreen(ModalScreen[bool]):
                      "erased. This cannot be undone."),
                 id="forget-warning",
             )
-            with Horizontal():
+            with Horizontal(classes="buttons"):
                 yield Button("Keep", id="keep")
                 yield Button("Erase everything", variant="error", id="erase")
+
+    def on_mount(self) -> None:
+        self.query_one("#keep", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "erase")

@@ -1,4 +1,4 @@
-"""The help screen: what reflect does with notes, and the keys."""
+"""The help screen: what reflect does with notes, and the keys (from the action registry)."""
 
 from __future__ import annotations
 
@@ -8,33 +8,32 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-HELP = """\
+from reflect.tui.actions import help_rows
+
+INTRO = """\
 # reflect
 
 Everything stays on this computer. Notes are redacted before the search index or the local model
 sees them; real names come back only on this screen. Press **r** on a note to see exactly what the
 model sees.
-
-| key | does |
-| --- | --- |
-| a | add a client |
-| n | add a note (live redaction preview; ctrl+s saves) |
-| e | edit the selected note |
-| o | roster: the people around the client |
-| / | search this client's notes |
-| t | recurring themes |
-| p | prepare the next session (Escape cancels) |
-| r | original / what the model sees |
-| ctrl+p | command palette |
-| f | forget this client (asks first) |
-| ? | this help |
-| q | quit |
 """
+
+
+def help_markdown(keymap: dict[str, str] | None = None) -> str:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    table = "\n".join(f"| `{cell(key)}` | {cell(what)} |" for key, what in help_rows(keymap))
+    return f"{INTRO}\n| key | does |\n| --- | --- |\n{table}\n"
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "dismiss(None)", "Close", id="close_help")]
 
+    def __init__(self, keymap: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.keymap = keymap
+
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog wide"):
-            yield Markdown(HELP)
+        with VerticalScroll(classes="dialog", id="help"):
+            yield Markdown(help_markdown(self.keymap))
