@@ -33,7 +33,7 @@ _STRONG = re.compile(
 )
 # Future cues count when the client (or the coach) is the subject and the sentence is not hedged.
 _WILL = re.compile(
-    r"(?:\b(?:she|he|we|i)|\[CLIENT\])\s*(?:will|'ll|plans?\s+to|is\s+going\s+to|am\s+going\s+to|intends?\s+to)\s+"
+    r"(?:\b(?:she|he|we|i)|\[CLIENT\])\s*(?:will|'ll|’ll|plans?\s+to|is\s+going\s+to|'s\s+going\s+to|’s\s+going\s+to|am\s+going\s+to|intends?\s+to)\s+"
     r"(?!be\s+(?:interesting|hard|good|fine)\b)",
     re.IGNORECASE,
 )
@@ -67,28 +67,114 @@ def _first_sentence(item: str) -> str:
     return re.sub(r"\s*\((?:confidence|\d+\s*%)[^)]*\)\s*$", "", item, flags=re.IGNORECASE).strip()
 
 
-def extract(redacted: str) -> list[str]:
-    """Commitments in one redacted note: list items under a commitment heading, then cue sentences."""
+# A heading on a line of its own (or ending a line) under which the client's commitments are listed:
+# "Agreed:", "Next steps she set:", "By next time:", "Before we meet again", "What she'll do ...:".
+_BLOCK_HEADING = re.compile(
+    r"^[ \t#*_]*(?:agreed|actions?|next(?:\s+steps?)?|by\s+next\s+time|homework|experiments?|before\s+we\s+meet\s+again|"
+    r"commitments?|to[ -]?dos?|(?:her|his|their|the)\s+plan|goals?(?!\s+review)|"
+    r"(?:what\s+)?(?:she|he|they|\[CLIENT\])(?:'s|\s+is|'re|\s+are|'ll|\s+will)\s+(?:going\s+to|do|try|commit)\b)"
+    r"[^:\n]{0,40}:?[ \t*_]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+# The coach's own list ("Me:", "Coach:", "For me:", "My actions"): not the client's commitments.
+_COACH_HEADING = re.compile(r"^[ \t#*_]*(?:me|coach|for\s+me|my\s+(?:actions|to[ -]?dos?|side))\b[^:\n]{0,30}:?[ \t*_]*$", re.IGNORECASE | re.MULTILINE)
+_LINE_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|\(\d{1,2}\)|[-*•+])?[ \t]*(?:\[(?P<box>[ xX~/-]?)\][ \t]*)?(?P<text>\S.*)$")
+_CHECKBOX = re.compile(r"^[ \t]*(?:[-*•+][ \t]*)?\[(?P<box>[ xX~/-]?)\][ \t]*(?P<text>\S.*)$", re.MULTILINE)
+_BULLET = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|\(\d{1,2}\)|[-*•+])[ \t]+")
+# "I'll ..." is the coach writing about themself, unless it is the client quoted.
+_COACH_I = re.compile(r"^(?:coach|me)\b|(?<![\"“'‘])\bI(?:'ll|’ll|\s+will|\s+am\s+going\s+to)\b")
+_HEDGE = re.compile(r"\b(?:scared|afraid|not\s+sure|isn't\s+sure|unsure|hopes?|wishes|would\s+love|maybe|perhaps|if\s+)\b", re.IGNORECASE)
+
+
+def _quoted(sentence: str, at: int) -> bool:
+    """Whether position ``at`` of ``sentence`` is inside quotation marks (a client's own words)."""
+    before = sentence[:at]
+    return (before.count('"') % 2 == 1) or (before.count("“") > before.count("”"))
+
+
+def _block_items(redacted: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """List items under a commitment heading, each up to its first sentence and with wrapped lines
+    joined; and the spans of the coach's own lists (to be left out)."""
     found: list[str] = []
+    coach: list[tuple[int, int]] = []
+    lines = redacted.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    i = 0
+    while i < len(lines):
+        heading = _BLOCK_HEADING.match(lines[i])
+        mine = _COACH_HEADING.match(lines[i])
+        if not (heading or mine) or _BULLET.match(lines[i]):
+            i += 1
+            continue
+        j, items = i + 1, []
+        while j < len(lines) and lines[j].strip():
+            line = lines[j]
+            if _BULLET.match(line) or re.match(r"^[ \t]*\[[ xX~/-]?\]", line):
+                items.append(line)
+            elif items and line.startswith((" ", "\t")):
+                items[-1] += " " + line.strip()  # a wrapped item
+            elif items:
+                break
+            else:
+                items.append(line)  # a heading followed by plain lines: each line one item
+            j += 1
+        if mine:
+            coach.append((offsets[i], offsets[j]))
+        else:
+            for item in items:
+                m = _LINE_ITEM.match(item)
+                if m is None or (m.group("box") or "").lower() == "x":
+                    continue  # done in the session itself: "[x] non-negotiables written"
+                text = _first_sentence(" ".join(m.group("text").split()))
+                if len(text) > 8:
+                    found.append(text)
+        i = max(j, i + 1)
+    return found, coach
+
+
+def extract(redacted: str) -> list[str]:
+    """Commitments in one redacted note: list items under a commitment heading (and open checklist
+    items anywhere), then sentences with a commitment cue whose subject is the client."""
+    found, coach = _block_items(redacted)
+    for m in _CHECKBOX.finditer(redacted):
+        if (m.group("box") or "").lower() != "x" and not any(a <= m.start() < b for a, b in coach):
+            text = _first_sentence(" ".join(m.group("text").split()))
+            if len(text) > 8:
+                found.append(text)
     for heading in _HEADING.finditer(redacted):
+        if any(a <= heading.start() < b for a, b in coach):
+            continue
         block = redacted[heading.end() : heading.end() + 1200]
         stop = re.search(r"\n\s*\n|\b(?:goals?\s+review|progress)\s*:", block, re.IGNORECASE)
         block = block[: stop.start()] if stop else block
-        items = [_first_sentence(m.group(1)) for m in _ITEM.finditer(block)]
+        items = [_first_sentence(" ".join(m.group(1).split())) for m in _ITEM.finditer(block)]
         if not items:
-            first = sentences(block)[:1]
-            items = first
+            items = sentences(block)[:1]
         found.extend(i for i in items if len(i) > 8)
+    spans = [(a, b) for a, b in coach]
     for sentence in sentences(redacted):
         if any(sentence in f or f in sentence for f in found):
             continue
         if not 15 <= len(sentence) <= 400:
             continue
-        if _STRONG.search(sentence) or (_WILL.search(sentence) and not _NOT.search(sentence)):
+        at = redacted.find(sentence[:30])
+        if at >= 0 and any(a <= at < b for a, b in spans):
+            continue
+        if _STRONG.search(sentence):
             found.append(sentence)
+            continue
+        will = _WILL.search(sentence)
+        if will is None or _NOT.search(sentence) or _HEDGE.search(sentence):
+            continue
+        coach_i = _COACH_I.search(sentence)
+        if coach_i is not None and not _quoted(sentence, coach_i.start()):
+            continue
+        found.append(sentence)
     unique: list[str] = []
     for item in found:
-        if item not in unique:
+        if item not in unique and not any(item != other and item in other for other in found if len(other) < 2 * len(item)):
             unique.append(item)
     return unique
 
