@@ -50,6 +50,7 @@ def best(text: str, labels: list[str]) -> tuple[float, str | None]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--set", default="dev", choices=["dev", "holdout"], help="dev (tuned on) or holdout (totals only)")
     args = parser.parse_args()
     from reflect.core import hardening
 
@@ -59,7 +60,8 @@ def main() -> None:
     from reflect.core.noteinput import NoteInput
     from reflect.core.opener import open_practice
 
-    data = json.loads(DATA.read_text(encoding="utf-8"))
+    source = DATA if args.set == "dev" else DATA.with_name("commitments_fresh_holdout.json")
+    data = json.loads(source.read_text(encoding="utf-8"))
     labelled = looks = found = false = listed = 0
     status_total = status_right = 0
     misses: dict[str, int] = {"checklist": 0, "agreed": 0, "first person": 0, "other": 0}
@@ -102,7 +104,7 @@ def main() -> None:
                         status_total += 1
                         status_right += match[1].status == status
     result = {
-        "set": DATA.name, "labelled_commitments": labelled, "look_alikes": looks, "listed": listed,
+        "set": source.name, "labelled_commitments": labelled, "look_alikes": looks, "listed": listed,
         "found": found, "recall": round(found / labelled, 3) if labelled else None,
         "false_listed": false, "precision": round((listed - false) / listed, 3) if listed else None,
         "missed_by_form": misses,
