@@ -68,7 +68,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except typer.Abort:
-        sys.stderr.write("reflect: interrupted; nothing partial was stored\n")
+        sys.stderr.write("reflect: interrupted; a change is stored whole or not at all ('reflect note list' shows what is there)\n")
         sys.exit(130)
     except typer.TyperException as exc:  # usage errors: one line, like every other error
         ctx = getattr(exc, "ctx", None)

@@ -122,7 +122,7 @@ def _run(fn: F) -> F:
             typer.echo(f"reflect: error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            typer.echo("reflect: interrupted; nothing partial was stored", err=True)
+            typer.echo("reflect: interrupted; a change is stored whole or not at all ('reflect note list' shows what is there)", err=True)
             raise typer.Exit(130) from None
         finally:
             _created.reset(token)

@@ -88,3 +88,59 @@ def test_statuses_are_inferred_when_notes_are_written_so_counting_needs_no_model
     assert p.commitments.open_count(c) == 1 and calls  # recomputed
     calls.clear()
     assert p.commitments.open_count(c) == 1 and calls == []  # and kept
+
+
+def _deck_practice(p):
+    c = p.roster.add_client("Maria Gonzalez")
+    p.notes.add(c, [NoteInput(date(2026, 1, 1), "Maria will hand the metrics deck to the team this sprint.", "t")])
+    assert p.commitments.open_count(c) == 1
+    return c
+
+
+def test_a_note_edited_to_another_date_leaves_no_stale_status(fake_practice) -> None:
+    """Review finding: edit() with a new date re-inferred only around the new position."""
+    p = fake_practice
+    c = _deck_practice(p)
+    [done] = p.notes.add(c, [NoteInput(date(2026, 1, 8), "The team took over the metrics deck; it went well.", "t")])
+    assert p.commitments.open_count(c) == 0
+    p.notes.edit(c, done.id, NoteInput(date(2025, 12, 1), done.original, "t"))  # now before the commitment
+    assert p.commitments.open_count(c) == 1 == sum(x.status == "open" for x in p.commitments.list(c))
+
+
+def test_a_count_that_read_the_notes_before_a_write_does_not_overwrite_fresher_statuses(fake_practice) -> None:
+    """Review finding: the app's counting worker could store statuses computed from notes another
+    worker had changed meanwhile. Here the 'other worker' adds the report while the count embeds."""
+    p = fake_practice
+    c = _deck_practice(p)
+    with p.store.transaction():
+        p.store.clear_inferred(c.id)  # as after an upgrade: nothing kept yet
+    original = p.components.embedder.embed
+    fired: list[bool] = []
+
+    def embed_then_write(texts):
+        if not fired:
+            fired.append(True)
+            p.notes.add(c, [NoteInput(date(2026, 1, 8), "The team took over the metrics deck; it went well.", "t")])
+        return original(texts)
+
+    p.components.embedder.embed = embed_then_write  # type: ignore[method-assign]
+    p.commitments.open_count(c)  # reads one note, embeds (the write happens), then would store "open"
+    p.components.embedder.embed = original  # type: ignore[method-assign]
+    assert fired and p.store.open_commitment_count(c.id) in (None, 0)  # never the stale 1
+    assert p.commitments.open_count(c) == 0
+
+
+def test_a_crash_after_an_add_commits_leaves_statuses_unknown_not_wrong(fake_practice, monkeypatch) -> None:
+    """Review finding: a kill between the add's commit and the re-inference kept stale statuses."""
+    p = fake_practice
+    c = _deck_practice(p)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(p.commitments, "notes_written", killed)
+    with pytest.raises(KeyboardInterrupt):
+        p.notes.add(c, [NoteInput(date(2026, 1, 8), "The team took over the metrics deck; it went well.", "t")])
+    monkeypatch.undo()
+    assert p.store.open_commitment_count(c.id) is None  # unknown: inferred again at the next count
+    assert p.commitments.open_count(c) == 0

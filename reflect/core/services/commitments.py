@@ -25,6 +25,7 @@ class Commitments:
         ``only``: just the commitments made in these notes. The inferred statuses are kept in the
         store (when it is writable), so counts need no model later."""
         store = self._ctx.store
+        generation = self._ctx.generation(client.id)
         rows = [r for r in store.commitments(client.id) if only is None or r["note_id"] in only]
         if not rows:
             return []
@@ -56,15 +57,24 @@ class Commitments:
                 c.status = status
         if not self._ctx.read_only:
             with store.transaction():
-                store.set_inferred(client.id, inferred)
+                # Kept only if no note of the client was written meanwhile (another thread of the app
+                # may have stored a note whose statuses are fresher than these).
+                if self._ctx.generation(client.id) == generation:
+                    store.set_inferred(client.id, inferred)
         return items
 
-    def notes_written(self, client: Client, note_ids: set[int], horizon: int = HORIZON) -> None:
-        """Infer again the commitments whose fate these (new or changed) notes may report: those made
-        in the ``horizon`` sessions before each, and in it."""
+    def around(self, client: Client, note_ids: set[int], horizon: int = HORIZON) -> set[int]:
+        """The notes whose commitments these notes may report on: the ``horizon`` sessions before
+        each, and itself (read inside the writer's transaction, it sees the notes just written)."""
         notes = self._ctx.store.notes(client.id)
         position = {n.id: i for i, n in enumerate(notes)}
-        around = {notes[j].id for q in (position[i] for i in note_ids if i in position) for j in range(max(0, q - horizon), q + 1)}
+        return {notes[j].id for q in (position[i] for i in note_ids if i in position) for j in range(max(0, q - horizon), q + 1)}
+
+    def notes_written(self, client: Client, note_ids: set[int], horizon: int = HORIZON) -> None:
+        """Infer again the commitments whose fate these (new or changed) notes may report. Their kept
+        statuses were cleared in the transaction that wrote the notes, so a crash before this
+        leaves them unknown (inferred at the next count), never wrong."""
+        around = self.around(client, note_ids, horizon)
         if around:
             self.list(client, horizon, only=around)
 

@@ -67,8 +67,20 @@ class Context:
         self._index_lock = threading.RLock()
         self._model_lock = threading.Lock()
         self.reredacting = False
+        self._generations: dict[str, int] = {}
         self.finish_reredaction: Callable[[Client], object] | None = None
         """Set by the practice: finishes a re-redaction a crash interrupted, before an index is read."""
+
+    # what changed -----------------------------------------------------------------------------------
+    def notes_changed(self, client_id: str) -> None:
+        """Count a write to a client's notes (this process is the only writer: the lock)."""
+        with self._index_lock:
+            self._generations[client_id] = self._generations.get(client_id, 0) + 1
+
+    def generation(self, client_id: str) -> int:
+        """How many writes to a client's notes this process has made: work computed from the notes
+        read at one generation is stale once it has moved on."""
+        return self._generations.get(client_id, 0)
 
     # the store is writable ------------------------------------------------------------------------
     def writable(self) -> None:

@@ -97,6 +97,8 @@ class Notes:
                     note_id = store.add_note(client.id, item.date, item.text, redaction.redacted)
                     stored.append(Note(note_id, client.id, item.date, item.text, redaction.redacted))
                     store.add_commitments(client.id, note_id, extract_commitments(redaction.redacted))
+                store.clear_inferred(client.id, self._commitments.around(client, {n.id for n in stored}))
+                ctx.notes_changed(client.id)
                 fault_point("import:in-transaction")
                 passages = [p for note in stored for p in ctx.passages(note)]
                 vectors = np.concatenate(note_vectors) if passages else np.zeros((0, embedder.dimensions), np.float32)
@@ -145,6 +147,9 @@ class Notes:
                 store.mark_reredact(client.id)
             store.update_note(client.id, note_id, item.date, item.text, redaction.redacted)
             store.refresh_commitments(client.id, note_id, extract_commitments(redaction.redacted))
+            # A new date moves the session among the others: every status is inferred again.
+            store.clear_inferred(client.id, None if item.date != old.date else self._commitments.around(client, {note_id}))
+            ctx.notes_changed(client.id)
         embedded = self._reredactor.rebuild_index(client, store.notes(client.id))
         log.info("client %s: note %s edited, %d passages embedded", client.id, note_id, embedded)
         if learned:
@@ -161,6 +166,7 @@ class Notes:
         with store.transaction():
             store.delete_note(client.id, note_id)
             store.clear_inferred(client.id)  # the sessions after it moved up: inferred again when next counted
+            self._ctx.notes_changed(client.id)
         if not store.purge():
             log.warning("a reader kept old pages in the write-ahead log; they are removed at the next checkpoint")
         self._reredactor.rebuild_index(client, store.notes(client.id))
@@ -172,4 +178,5 @@ class Notes:
         with self._ctx.store.transaction():
             self._ctx.store.set_note_date(client.id, note_id, when)
             self._ctx.store.clear_inferred(client.id)  # the order of sessions changed
+            self._ctx.notes_changed(client.id)
         return replace(note, date=when)

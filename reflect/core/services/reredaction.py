@@ -84,6 +84,7 @@ class Reredactor:
                     store.replace_commitments(client.id, note.id, extract_commitments(note.redacted), scrub)
                 if changed:
                     store.clear_inferred(client.id)
+                    ctx.notes_changed(client.id)
             report.notes_changed = len(changed)
             report.names_caught = sum(
                 max(0, len(PLACEHOLDER_RE.findall(n.redacted)) - len(PLACEHOLDER_RE.findall(before[n.id]))) for n in changed.values()
@@ -136,6 +137,7 @@ class Reredactor:
                     store.refresh_commitments(c.id, note.id, extract_commitments(note.redacted))
                 store.scrub_commitments(c.id, scrub)
                 store.clear_inferred(c.id)
+                ctx.notes_changed(c.id)
             report.passages_reembedded += self.rebuild_index(c, store.notes(c.id), reuse=False)
             with store.transaction():
                 store.clear_reredact(c.id)

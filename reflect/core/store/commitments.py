@@ -106,9 +106,15 @@ class CommitmentsMixin(KeyringMixin):
             [(status, client_id, cid) for cid, status in statuses.items()],
         )
 
-    def clear_inferred(self, client_id: str) -> None:
-        """Forget the inferred statuses of a client's commitments (their notes changed)."""
-        self.db.execute("UPDATE commitments SET inferred = NULL WHERE client_id = ?", (client_id,))
+    def clear_inferred(self, client_id: str, note_ids: Iterable[int] | None = None) -> None:
+        """Forget the inferred statuses of a client's commitments (of those made in ``note_ids``
+        only, if given): their notes changed, so they are inferred again when next needed."""
+        if note_ids is None:
+            self.db.execute("UPDATE commitments SET inferred = NULL WHERE client_id = ?", (client_id,))
+            return
+        self.db.executemany(
+            "UPDATE commitments SET inferred = NULL WHERE client_id = ? AND note_id = ?", [(client_id, n) for n in note_ids]
+        )
 
     def open_commitment_count(self, client_id: str) -> int | None:
         """How many of a client's commitments are open (the coach's status, else the inferred one);

@@ -110,7 +110,7 @@ MIGRATIONS: list[str] = [
     # inferred, or its notes changed since), so counting open commitments needs no model at start-up.
     # A status, like the coach's, is not sensitive (README: what is not encrypted).
     """
-    ALTER TABLE commitments ADD COLUMN inferred TEXT;
+    ALTER TABLE commitments ADD COLUMN inferred TEXT CHECK (inferred IN ('open', 'done', 'dropped'));
     """,
 ]
 
