@@ -46,17 +46,42 @@ _HEADING = re.compile(
 _ITEM = re.compile(r"(?:^|\s)(?:\d{1,2}[.)]|\(\d{1,2}\)|[-*•])\s+([^\n]+?)(?=\s+(?:\d{1,2}[.)]|\(\d{1,2}\))\s|\n|$)")
 
 DONE = re.compile(
-    r"\b(?:did|done|finally|completed?|managed\s+to|handed|delivered|took|kept|met|went\s+(?:well|fine)|followed\s+through|"
-    r"has\s+(?:started|stopped|made|booked|sent|had)|had\s+(?:the|a|her|his|their)|started|stopped|skipped|presented|"
-    r"booked|sent|wrote|made|asked|(?:100|[5-9]\d)\s*%\s*success)\b",
+    r"\b(?:did|done|finally|completed?|managed\s+to|handed|delivered|took|kept|met|went(?:\s+(?:well|fine|to|out|ahead))?|"
+    r"followed\s+through|has\s+(?:started|stopped|made|booked|sent|had)|had\s+(?:the|a|an|her|his|their|coffee|lunch|a\s+\w+)|"
+    r"started|stopped|skipped|presented|booked|sent|wrote|written|made|asked|spoke|told|gave|held|ran|got|left|chose|shared|"
+    r"paid|put|read|set\s+up|is\s+(?:live|out|in\s+place|running|booked|sorted)|now\s+(?:monthly|weekly|live|in\s+place)|"
+    r"(?:100|[5-9]\d)\s*%\s*success)\b",
     re.IGNORECASE,
+)
+# A past tense not in the list above ("declined", "pulled", "drafted", "screened", "posted") reports the
+# thing done too, when the sentence is about the commitment (similar enough) and says nothing against it;
+# these "-ed" words are feelings or states, not things done.
+PAST = re.compile(r"\b[a-z]{3,}(?:ed)\b", re.IGNORECASE)
+_NOT_DEEDS = frozenset(
+    "needed wanted worried scared tired interested stressed overwhelmed concerned supposed used excited bored "
+    "frustrated annoyed relieved surprised pleased disappointed embarrassed exhausted confused seemed "
+    "planned hoped wished intended tried considered wondered feared avoided delayed postponed missed "
+    "forgotten expected required related based named called titled".split()
 )
 NOT_DONE = re.compile(
-    r"\b(?:did\s+not|didn't|has\s+not|hasn't|have\s+not|haven't|not\s+yet|still\s+(?:has|hasn't|hasn't|not|avoids?|goes)|"
-    r"forgot|missed|lost\s+them|keeps\s+telling|postponed|(?:0|[1-4]\d)\s*%\s*success)\b",
+    r"\b(?:did\s+not|didn't|didn’t|has\s+not|hasn't|hasn’t|have\s+not|haven't|haven’t|not\s+yet|not\s+started|no\s+progress|"
+    r"(?:didn't|didn’t|did\s+not)\s+get\s+to|still\s+(?:has|hasn't|not|avoid(?:s|ing)?|goes|putting|on\s+the\s+list)|"
+    r"forgot|missed|lost\s+them|keeps\s+(?:telling|postponing|putting)|postponed|pushed\s+(?:back|to)|slipped|"
+    r"(?:0|[1-4]\d)\s*%\s*success)\b",
     re.IGNORECASE,
 )
-DROPPED = re.compile(r"\b(?:dropped|gave\s+up|decided\s+not\s+to|no\s+longer|abandoned|called\s+off)\b", re.IGNORECASE)
+DROPPED = re.compile(
+    r"\b(?:dropped|dropping|gave\s+up|giving\s+up|decided\s+(?:not\s+to|against)|no\s+longer|abandoned|called\s+off|"
+    r"shelved|parked|let\s+(?:it|that|the\s+\w+)\s+go|not\s+doing|won't\s+(?:do|pursue)|not\s+pursu(?:e|ing))\b",
+    re.IGNORECASE,
+)
+
+
+def _reports_done(sentence: str) -> bool:
+    if DONE.search(sentence):
+        return True
+    return any(m.group(0).lower() not in _NOT_DEEDS for m in PAST.finditer(sentence))
+
 
 SIMILARITY = 0.45
 
@@ -211,7 +236,7 @@ def infer_status(
                 outcome: CommitmentStatus | None = (
                     "dropped" if DROPPED.search(sentence)
                     else "open" if NOT_DONE.search(sentence)
-                    else "done" if DONE.search(sentence)
+                    else "done" if _reports_done(sentence)
                     else None
                 )
                 if outcome and sims[j] >= best:

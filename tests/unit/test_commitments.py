@@ -144,3 +144,23 @@ def test_a_crash_after_an_add_commits_leaves_statuses_unknown_not_wrong(fake_pra
     monkeypatch.undo()
     assert p.store.open_commitment_count(c.id) is None  # unknown: inferred again at the next count
     assert p.commitments.open_count(c) == 0
+
+
+@pytest.mark.parametrize("sentence", [
+    "[x] non-negotiables written", "Pitch outline went to [PERSON_1] on Thursday.", "Listening round done.",
+    "She declined the roadmap review.", "Usage data pulled.", "The offsite is booked.", "Investor update now monthly.",
+])
+def test_completions_in_the_forms_coaches_write_are_seen(sentence: str) -> None:
+    from reflect.core.commitments import NOT_DONE, _reports_done
+
+    assert _reports_done(sentence) and not NOT_DONE.search(sentence)
+
+
+@pytest.mark.parametrize("sentence", [
+    "She felt overwhelmed by the week.", "He worried about the board.", "JD for ops - not started.",
+    "Didn't get to it.", "Still avoiding the call.", "No progress on the budget talk.",
+])
+def test_feelings_and_non_completions_are_not_reported_done(sentence: str) -> None:
+    from reflect.core.commitments import NOT_DONE, _reports_done
+
+    assert not _reports_done(sentence) or NOT_DONE.search(sentence)
