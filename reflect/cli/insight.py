@@ -162,6 +162,39 @@ def _set_commitment(client: str, commitment_id: int, status: CommitmentStatus | 
     typer.echo(f"commitment {commitment_id}: {status or 'inferred from the notes again'}")
 
 
+@commitment_app.command("add")
+@_run
+def commitment_add(
+    client: ClientArg,
+    note_id: Annotated[int, typer.Argument(help="The session it was agreed in: a note id from 'reflect note list'.", metavar="NOTE_ID")],
+    text: Annotated[str, typer.Argument(help="What the client agreed to do (names are redacted like a note's).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Write down a commitment the notes do not state in so many words."""
+    with open_for() as practice:
+        c = practice.roster.client(client)
+        item = practice.commitments.add(c, note_id, text)
+        reid = practice.roster.reidentifier(c)
+    if as_json:
+        _print_json(shapes.commitment(item, reid))
+    else:
+        typer.echo(f"commitment {item.id} added to the session of {item.date} for {c.name}: {reid(item.text)}")
+
+
+@commitment_app.command("edit")
+@_run
+def commitment_edit(
+    client: ClientArg,
+    commitment_id: Annotated[int, typer.Argument(help="Id from 'reflect commitment list'.")],
+    text: Annotated[str, typer.Argument(help="The commitment in your words (names are redacted like a note's).")],
+) -> None:
+    """Reword a commitment (it is then kept as you wrote it)."""
+    with open_for() as practice:
+        c = practice.roster.client(client)
+        practice.commitments.edit(c, commitment_id, text)
+    typer.echo(f"commitment {commitment_id} of {c.name} reworded")
+
+
 @commitment_app.command("done")
 @_run
 def commitment_done(client: ClientArg, commitment_id: Annotated[int, typer.Argument(help="Id from 'reflect commitment list'.")]) -> None:

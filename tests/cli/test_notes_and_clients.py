@@ -97,3 +97,23 @@ def test_a_wrong_passphrase_on_the_demo_practice_names_the_published_one(monkeyp
     assert "wrong passphrase" in line and "reflect-demo" not in line  # a coach's own practice: no hint
     (Path(os.environ["REFLECT_HOME"]) / MARKER).write_text("demo")  # the same, marked as the demo's
     assert "'reflect-demo'" in fails("client", "list", code=7)
+
+
+def test_the_coach_adds_and_rewords_a_commitment_and_it_is_redacted_and_kept(tmp_path) -> None:
+    ok("client", "add", MARIA, "--alias", "Mari")
+    ok("person", "add", MARIA, "Tom Becker", "--role", "boss")
+    [path] = _notes(tmp_path, "2026-01-05.md")
+    [note] = json.loads(ok("note", "add", MARIA, path, "--json").stdout)["notes"]
+    added = json.loads(ok("commitment", "add", MARIA, str(note["id"]), "Mari will ask Tom Becker for the budget owner role", "--json").stdout)
+    assert added["text"] == "[CLIENT] will ask [PERSON_1] for the budget owner role"  # what is stored: redacted
+    # shown with the names back (the client's full name: surface forms are issue 16's item 7)
+    assert added["display"] == "Maria Gonzalez will ask Tom Becker for the budget owner role" and added["status"] == "open"
+    ok("reindex")  # re-deriving the note's commitments keeps what the coach wrote
+    listed = json.loads(ok("commitment", "list", MARIA, "--json").stdout)["commitments"]
+    assert [c["text"] for c in listed if c["id"] == added["id"]] == [added["text"]]
+    ok("commitment", "edit", MARIA, str(added["id"]), "Tom Becker and Mari agreed she owns the budget")
+    listed = json.loads(ok("commitment", "list", MARIA, "--json").stdout)["commitments"]
+    assert [c["text"] for c in listed if c["id"] == added["id"]] == ["[PERSON_1] and [CLIENT] agreed she owns the budget"]
+    assert "has no note" in fails("commitment", "add", MARIA, "999", "Something to do", code=3)
+    assert "empty" in fails("commitment", "add", MARIA, str(note["id"]), "  ", code=2)
+    assert "has no commitment" in fails("commitment", "edit", MARIA, "999", "Something", code=3)

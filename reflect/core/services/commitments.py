@@ -9,6 +9,7 @@ from reflect.core.chunking import chunk, sentences
 from reflect.core.commitments import infer_status, locate
 from reflect.core.domain import COMMITMENT_STATUSES, Client, Commitment, CommitmentStatus
 from reflect.core.errors import InputError, NotFoundError
+from reflect.core.redaction.gate import LEARNED
 from reflect.core.services.context import Context, storable_id
 
 HORIZON = 4
@@ -89,6 +90,44 @@ class Commitments:
     def open(self, client: Client) -> builtins.list[Commitment]:
         return [c for c in self.list(client) if c.status == "open"]
 
+
+    def add(self, client: Client, note_id: int, text: str) -> Commitment:
+        """A commitment the coach writes down for a session (one the notes do not say in so many words).
+        The text is redacted with the client's map like a note (fail closed); it is kept with the
+        coach's status "open", so re-deriving the note's commitments never removes it."""
+        redacted = self._redact(client, text)
+        note = self._ctx.note(client, note_id)
+        store = self._ctx.store
+        with store.transaction():
+            new_id = store.add_commitment(client.id, note.id, redacted, "open")
+            self._ctx.notes_changed(client.id)
+        return Commitment(new_id, note.id, note.date.isoformat(), redacted, "open", "coach")
+
+    def edit(self, client: Client, commitment_id: int, text: str) -> None:
+        """The coach's own wording of a commitment (redacted like a note)."""
+        redacted = self._redact(client, text)
+        store = self._ctx.store
+        with store.transaction():
+            if not storable_id(commitment_id) or not store.set_commitment_text(client.id, commitment_id, redacted, "open"):
+                raise NotFoundError(f"{client.name} has no commitment {commitment_id}; 'reflect commitment list' shows them")
+            self._ctx.notes_changed(client.id)
+
+    def _redact(self, client: Client, text: str) -> str:
+        text = " ".join(text.split())
+        if len(text) < 3:
+            raise InputError("the commitment is empty: write what the client agreed to do")
+        if len(text) > 500:
+            raise InputError("a commitment is one sentence or two (at most 500 characters)")
+        pmap = self._ctx.map(client)
+        redaction = self._ctx.components.gate.redact(text, pmap)
+        if pmap.new_rows:
+            with self._ctx.store.transaction():
+                self._ctx.store.save_map(client.id, pmap)
+                if any(row.origin == LEARNED for row in pmap.new_rows):
+                    # A name learned here is redacted from the stored notes too, at the next use of the
+                    # client's index (the pending flag a crash also leaves).
+                    self._ctx.store.mark_reredact(client.id)
+        return self._ctx.outbound(client.id).text(redaction.redacted)
 
     def set_status(self, client: Client, commitment_id: int, status: CommitmentStatus | None) -> None:
         """The coach's word on a commitment: open, done, dropped, or None to go back to inferring."""

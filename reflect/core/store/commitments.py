@@ -21,6 +21,26 @@ class CommitmentsMixin(KeyringMixin):
             cur = self.db.execute("INSERT INTO commitments (client_id, note_id, text, created) VALUES (?, ?, X'', ?)", (client_id, note_id, now_iso()))
             self.db.execute("UPDATE commitments SET text = ? WHERE id = ?", (k.seal(self._f("commitments.text", cur.lastrowid), t), cur.lastrowid))
 
+    def add_commitment(self, client_id: str, note_id: int, text: str, status: str) -> int:
+        """One commitment the coach writes down (redacted text), with the coach's status."""
+        k = self._key(client_id)
+        cur = self.db.execute(
+            "INSERT INTO commitments (client_id, note_id, text, status, created) VALUES (?, ?, X'', ?, ?)", (client_id, note_id, status, now_iso())
+        )
+        assert cur.lastrowid is not None
+        self.db.execute("UPDATE commitments SET text = ? WHERE id = ?", (k.seal(self._f("commitments.text", cur.lastrowid), text), cur.lastrowid))
+        return cur.lastrowid
+
+    def set_commitment_text(self, client_id: str, commitment_id: int, text: str, status: str) -> bool:
+        """The coach's wording of a commitment (redacted); a status is set with it so that re-deriving
+        the note's commitments never removes what the coach wrote."""
+        k = self._key(client_id)
+        cur = self.db.execute(
+            "UPDATE commitments SET text = ?, status = COALESCE(status, ?), inferred = NULL WHERE client_id = ? AND id = ?",
+            (k.seal(self._f("commitments.text", commitment_id), text), status, client_id, commitment_id),
+        )
+        return cur.rowcount == 1
+
     def commitments(self, client_id: str) -> list[dict[str, Any]]:
         """(id, note_id, date, text, status) of a client's commitments, in session order."""
         rows = list(self.db.execute(
