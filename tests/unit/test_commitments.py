@@ -138,7 +138,7 @@ def test_a_crash_after_an_add_commits_leaves_statuses_unknown_not_wrong(fake_pra
     def killed(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(p.commitments, "notes_written", killed)
+    monkeypatch.setattr(p.commitments, "infer", killed)
     with pytest.raises(KeyboardInterrupt):
         p.notes.add(c, [NoteInput(date(2026, 1, 8), "The team took over the metrics deck; it went well.", "t")])
     monkeypatch.undo()

@@ -67,15 +67,14 @@ class Commitments:
     def around(self, client: Client, note_ids: set[int], horizon: int = HORIZON) -> set[int]:
         """The notes whose commitments these notes may report on: the ``horizon`` sessions before
         each, and itself (read inside the writer's transaction, it sees the notes just written)."""
-        notes = self._ctx.store.notes(client.id)
-        position = {n.id: i for i, n in enumerate(notes)}
-        return {notes[j].id for q in (position[i] for i in note_ids if i in position) for j in range(max(0, q - horizon), q + 1)}
+        order = [note_id for note_id, _day in self._ctx.store.note_dates(client.id)]  # no note opened
+        position = {note_id: i for i, note_id in enumerate(order)}
+        return {order[j] for q in (position[i] for i in note_ids if i in position) for j in range(max(0, q - horizon), q + 1)}
 
-    def notes_written(self, client: Client, note_ids: set[int], horizon: int = HORIZON) -> None:
-        """Infer again the commitments whose fate these (new or changed) notes may report. Their kept
-        statuses were cleared in the transaction that wrote the notes, so a crash before this
-        leaves them unknown (inferred at the next count), never wrong."""
-        around = self.around(client, note_ids, horizon)
+    def infer(self, client: Client, around: set[int], horizon: int = HORIZON) -> None:
+        """Infer again the commitments made in ``around`` (see ``around``). Their kept statuses were
+        cleared in the transaction that wrote the notes, so a crash before this leaves them unknown
+        (inferred at the next count), never wrong."""
         if around:
             self.list(client, horizon, only=around)
 

@@ -97,7 +97,8 @@ class Notes:
                     note_id = store.add_note(client.id, item.date, item.text, redaction.redacted)
                     stored.append(Note(note_id, client.id, item.date, item.text, redaction.redacted))
                     store.add_commitments(client.id, note_id, extract_commitments(redaction.redacted))
-                store.clear_inferred(client.id, self._commitments.around(client, {n.id for n in stored}))
+                around = self._commitments.around(client, {n.id for n in stored})
+                store.clear_inferred(client.id, around)
                 ctx.notes_changed(client.id)
                 fault_point("import:in-transaction")
                 passages = [p for note in stored for p in ctx.passages(note)]
@@ -123,7 +124,7 @@ class Notes:
         if learned:
             # The batch taught the map a name: earlier notes that mention it are re-redacted.
             self._reredactor.reredact(client)
-        self._commitments.notes_written(client, {n.id for n in stored})
+        self._commitments.infer(client, around)
         return stored
 
     def edit(self, client: Client, note_id: int, item: NoteInput) -> Note:
@@ -148,13 +149,14 @@ class Notes:
             store.update_note(client.id, note_id, item.date, item.text, redaction.redacted)
             store.refresh_commitments(client.id, note_id, extract_commitments(redaction.redacted))
             # A new date moves the session among the others: every status is inferred again.
-            store.clear_inferred(client.id, None if item.date != old.date else self._commitments.around(client, {note_id}))
+            around = self._commitments.around(client, {note_id})
+            store.clear_inferred(client.id, None if item.date != old.date else around)
             ctx.notes_changed(client.id)
         embedded = self._reredactor.rebuild_index(client, store.notes(client.id))
         log.info("client %s: note %s edited, %d passages embedded", client.id, note_id, embedded)
         if learned:
             self._reredactor.reredact(client)
-        self._commitments.notes_written(client, {note.id})
+        self._commitments.infer(client, around)
         return note
 
     def delete(self, client: Client, note_id: int) -> None:
