@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from rich.console import RenderableType
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -60,7 +61,7 @@ class ThemesPane(ReportsWorkerErrors, VerticalScroll):
         options = self.query_one("#theme-list", OptionList)
         options.clear_options()
         self._details = [details for _label, details in message.details]
-        options.add_options([label for label, _details in message.details])
+        options.add_options([Text(label) for label, _details in message.details])  # a label is data, never markup
         if message.details:
             options.highlighted = 0
             options.focus()
