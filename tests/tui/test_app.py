@@ -210,6 +210,28 @@ async def test_themes_panel_shows_evidence_of_the_selected_theme_and_clients_sho
         assert "Tom Becker disagrees" in _text(app.query_one("#theme-evidence", Static))
 
 
+async def test_a_theme_label_with_brackets_is_shown_as_written(fake_practice) -> None:
+    """An emergent theme's label is made of note words: "[x] deck [/]" must show as written."""
+    from textual.widgets import OptionList
+
+    from reflect.core.domain import Evidence, Theme
+
+    _setup(fake_practice)
+    label = "[x] deck [/] launch"
+    theme = Theme(label, "", [Evidence(1, "2026-01-01", ""), Evidence(2, "2026-01-08", "")], [0.5, 0.6],
+                  [Evidence(1, "2026-01-01", "[CLIENT] wants to delegate.")], "steady")
+    fake_practice.insight.themes = lambda client, since=None: [theme]
+    app = ReflectApp(fake_practice)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        options = app.query_one("#theme-list", OptionList)
+        shown = options._get_visual(options.get_option_at_index(0))  # what the list draws
+        assert options.option_count == 1 and str(shown).strip() == label
+
+
 async def test_a_crash_prints_the_error_type_not_a_traceback_with_note_text(fake_practice, monkeypatch, capsys) -> None:
     """Textual's crash report shows local variables; here they would hold note text and names."""
     import pytest
