@@ -114,6 +114,8 @@ def test_the_coach_adds_and_rewords_a_commitment_and_it_is_redacted_and_kept(tmp
     ok("commitment", "edit", MARIA, str(added["id"]), "Tom Becker and Mari agreed she owns the budget")
     listed = json.loads(ok("commitment", "list", MARIA, "--json").stdout)["commitments"]
     assert [c["text"] for c in listed if c["id"] == added["id"]] == ["[PERSON_1] and [CLIENT] agreed she owns the budget"]
-    assert "has no note" in fails("commitment", "add", MARIA, "999", "Something to do", code=3)
+    entries = json.loads(ok("person", "list", MARIA, "--json").stdout)["entries"]
+    assert "has no note" in fails("commitment", "add", MARIA, "999", "Ask Zorbik Lantana for the rota", code=3)
     assert "empty" in fails("commitment", "add", MARIA, str(note["id"]), "  ", code=2)
-    assert "has no commitment" in fails("commitment", "edit", MARIA, "999", "Something", code=3)
+    assert "has no commitment" in fails("commitment", "edit", MARIA, "999", "Ask Zorbik Lantana for the rota", code=3)
+    assert json.loads(ok("person", "list", MARIA, "--json").stdout)["entries"] == entries  # bad input stored nothing

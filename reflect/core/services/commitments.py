@@ -94,8 +94,8 @@ class Commitments:
         """A commitment the coach writes down for a session (one the notes do not say in so many words).
         The text is redacted with the client's map like a note (fail closed); it is kept with the
         coach's status "open", so re-deriving the note's commitments never removes it."""
+        note = self._ctx.note(client, note_id)  # a wrong id stores nothing, not even a name learned from the text
         redacted = self._redact(client, text)
-        note = self._ctx.note(client, note_id)
         store = self._ctx.store
         with store.transaction():
             new_id = store.add_commitment(client.id, note.id, redacted, "open")
@@ -104,11 +104,12 @@ class Commitments:
 
     def edit(self, client: Client, commitment_id: int, text: str) -> None:
         """The coach's own wording of a commitment (redacted like a note)."""
-        redacted = self._redact(client, text)
         store = self._ctx.store
+        if not storable_id(commitment_id) or all(row["id"] != commitment_id for row in store.commitments(client.id)):
+            raise NotFoundError(f"{client.name} has no commitment {commitment_id}; 'reflect commitment list' shows them")
+        redacted = self._redact(client, text)
         with store.transaction():
-            if not storable_id(commitment_id) or not store.set_commitment_text(client.id, commitment_id, redacted, "open"):
-                raise NotFoundError(f"{client.name} has no commitment {commitment_id}; 'reflect commitment list' shows them")
+            store.set_commitment_text(client.id, commitment_id, redacted, "open")
             self._ctx.notes_changed(client.id)
 
     def _redact(self, client: Client, text: str) -> str:
