@@ -82,12 +82,19 @@ def theme_timeline(client_name: str, notes: list[Note], themes: list[Theme], rei
     return Group(theme_table(client_name, notes, themes), *details)
 
 
-def question_list(questions: list[Question], reid: Reid, status: str) -> Group:
+SOURCE = {"commitment": "from a commitment", "theme": "from a recurring theme", "goal": "from a goal", "model": "written by the model", "bank": "question bank"}
+
+
+def question_list(questions: list[Question], reid: Reid, status: str, opening: Question | None = None) -> Group:
     lines = []
     for i, q in enumerate(questions, start=1):
         cites = ", ".join(f"note {e.note_id} ({e.date})" for e in q.evidence) or "no citation"
-        lines.append(Text.assemble((f"{i}. ", "bold"), reid(q.text), (f"  [{q.source}; {cites}]", "dim")))
-    lines.append(Text(f"model: {status}", style="dim italic"))
+        lines.append(Text.assemble((f"{i}. ", "bold"), reid(q.text), (f"  [{SOURCE.get(q.source, q.source)}; {cites}]", "dim")))
+        if q.why:
+            lines.append(Text(f"   why: {reid(q.why)}", style="dim"))
+    if opening is not None:
+        lines.append(Text.assemble(("To open: ", "bold"), reid(opening.text), ("  [question bank]", "dim")))
+    lines.append(Text(status, style="dim italic"))
     return Group(*lines)
 
 
@@ -101,19 +108,22 @@ def md(text: str) -> str:
 
 
 def brief_markdown(brief: PrepBrief, reid: Reid) -> str:
-    """The prep brief as Markdown, names restored for the coach (every inserted text escaped)."""
+    """The prep brief as Markdown, names restored for the coach (every inserted text escaped). Every
+    line says where it came from: a note, a theme's sessions, a commitment, the bank or the model."""
     original_reid = reid
     reid = lambda text: md(original_reid(text))  # noqa: E731
     c = brief.client
     out = [f"# Prep brief: {md(c.name)}", ""]
     if brief.last_note:
         out += [f"## Since last session ({brief.last_note.date.isoformat()}, note {brief.last_note.id})", ""]
-        out += [f"- {reid(s)}" for s in brief.summary] + [""]
+        out += [f"- {reid(s)}" for s in brief.summary]
+        out += ["", f"_Sentences of note {brief.last_note.id} as you wrote them, the most central first._", ""]
     out += ["## Recurring themes", ""]
     if brief.themes:
         for t in brief.themes[:6]:
             sessions = ", ".join(f"{s.date} (note {s.note_id})" for s in t.sessions)
-            out.append(f"- **{md(t.label)}** — {TREND_MARK.get(t.trend, t.trend)}; sessions: {sessions}")
+            kind = "found in these notes" if t.keyphrases else "from your theme list"
+            out.append(f"- **{md(t.label)}** — {TREND_MARK.get(t.trend, t.trend)}; {kind}; sessions: {sessions}")
             if t.evidence:
                 ev = t.evidence[0]
                 out.append(f"  - “{reid(ev.text)}” (note {ev.note_id})")
@@ -123,17 +133,19 @@ def brief_markdown(brief: PrepBrief, reid: Reid) -> str:
     if brief.commitments:
         mark = {"open": "☐ open", "done": "☑ done", "dropped": "✗ dropped"}
         for item in brief.commitments:
-            who = " (set by you)" if item.source == "coach" else ""
-            out.append(f"- {mark.get(item.status, item.status)}{who}: {reid(item.text)} _(agreed {item.date}, note {item.note_id}; id {item.id})_")
+            who = "status set by you" if item.source == "coach" else "status inferred from later notes"
+            out.append(f"- {mark.get(item.status, item.status)}: {reid(item.text)} _(agreed {item.date}, note {item.note_id}; id {item.id}; {who})_")
             for note_id, day, text in item.evidence[:1]:
                 out.append(f"  - later: “{reid(text)}” (note {note_id}, {day})")
     else:
         out.append("- none found in the notes")
     out += ["", "## Questions for the next session", ""]
+    if brief.opening is not None:
+        out += [f"**To open:** {reid(brief.opening.text)} _(question bank: an opener)_", ""]
     for i, q in enumerate(brief.questions, start=1):
         cites = ", ".join(f"note {e.note_id}, {e.date}" for e in q.evidence) or "no citation"
-        out.append(f"{i}. {reid(q.text)} _({'model' if q.source == 'model' else 'question bank'}; {cites})_")
-    if brief.questions:
-        out += ["", f"**Opening question:** {reid(brief.questions[0].text)}"]
-    out += ["", f"_Model: {md(brief.model_status)}. Everything the model saw was redacted; `reflect audit` shows it._", ""]
+        out.append(f"{i}. {reid(q.text)} _({SOURCE.get(q.source, q.source)}; {cites})_")
+        if q.why:
+            out.append(f"   - _why: {reid(q.why)}_")
+    out += ["", f"_{md(brief.model_status)}. Everything the model saw was redacted; `reflect audit` shows it._", ""]
     return "\n".join(out)

@@ -62,6 +62,11 @@ class Settings:
     prompts_dir: str | None = None
     """A folder of the coach's own prompt files overriding the shipped ones (default: <data dir>/prompts)."""
 
+    use_model: str = "auto"
+    """When the language model writes questions, theme names and the recap: ``auto`` (only when you set
+    ``model``: the shipped 135M default cannot do it well, see the README), ``always`` or ``never``. Without
+    it, every line of a brief comes from your notes, your commitments and the question bank."""
+
     keymap: dict[str, str] = field(default_factory=dict)
     """The terminal app's keys, by action: ``[keymap]`` with e.g. ``search = "s"`` (``reflect.tui.actions``
     lists the actions; the help screen shows the keys in use)."""
@@ -80,7 +85,7 @@ class Settings:
             if unknown:
                 raise InputError(f"config file {config_file} has unknown setting(s): {', '.join(sorted(unknown))}")
             values.update(data)
-        env_map = {"REFLECT_MODEL": "model", "REFLECT_MODEL_SHA256": "model_sha256", "REFLECT_SPACY_MODEL": "spacy_model"}
+        env_map = {"REFLECT_MODEL": "model", "REFLECT_MODEL_SHA256": "model_sha256", "REFLECT_SPACY_MODEL": "spacy_model", "REFLECT_USE_MODEL": "use_model"}
         for env, name in env_map.items():
             if os.environ.get(env):
                 values[name] = os.environ[env]
@@ -98,7 +103,7 @@ class Settings:
 _KINDS: dict[str, tuple[type, float | None]] = {
     "model": (str, None), "model_sha256": (str, None), "spacy_model": (str, None), "prompts_dir": (str, None),
     "n_ctx": (int, 512), "n_threads": (int, 1), "max_tokens": (int, 1), "generation_timeout_s": (float, 1),
-    "seed": (int, 0), "max_note_chars": (int, 1), "search_k": (int, 1), "keymap": (dict, None),
+    "seed": (int, 0), "max_note_chars": (int, 1), "search_k": (int, 1), "keymap": (dict, None), "use_model": (str, None),
 }
 
 
@@ -113,9 +118,13 @@ def _check_value(name: str, value: object, config_file: Path | None) -> None:
     if not ok:
         wanted = {int: "a whole number", float: "a number", str: "a text string", dict: "a table of action = \"key\""}.get(kind, kind.__name__)
         raise InputError(f"{where} must be {wanted}, not {value!r}")
+    if name == "use_model" and value not in USE_MODEL:
+        raise InputError(f"{where} must be one of {', '.join(USE_MODEL)}, not {value!r}")
     if minimum is not None and value < minimum:  # type: ignore[operator]
         raise InputError(f"{where} must be at least {minimum:g}, not {value!r}")
 
+
+USE_MODEL = ("auto", "always", "never")
 
 ENV_PASSPHRASE = "REFLECT_PASSPHRASE"
 

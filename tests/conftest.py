@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from reflect.core import hardening
+from reflect.core.phrases import SimplePhrases
 
 hardening.apply()
 
@@ -47,7 +48,8 @@ def fake_practice(tmp_path: Path):
     def index_factory(path: Path) -> MemoryIndex:
         return indexes.setdefault(str(path), MemoryIndex())
 
-    practice = open_practice(tmp_path / "practice", kdf=FAST_KDF, components=Components(detector=FakeDetector(), embedder=HashEmbedder(), llm=FakeLLM(), index_factory=index_factory))
+    practice = open_practice(tmp_path / "practice", kdf=FAST_KDF, components=Components(
+        phrases=SimplePhrases(), detector=FakeDetector(), embedder=HashEmbedder(), llm=FakeLLM(), index_factory=index_factory))
     practice.indexes_by_path = indexes  # for assertions
     yield practice
     practice.close()

@@ -88,7 +88,7 @@ def questions(client: ClientArg, as_json: JsonOpt = False) -> None:
     from reflect.render import question_list
 
     sys.stderr.write("\n") if sys.stderr.isatty() else None
-    _console().print(question_list(result.questions, reid, result.status))
+    _console().print(question_list(result.questions, reid, result.status, result.opening))
 
 
 @app.command("prep")

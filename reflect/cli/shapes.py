@@ -84,7 +84,7 @@ def theme(t: Theme) -> Json:
 
 
 def question(q: Question, reid: Reid) -> Json:
-    return {"text": q.text, "display": reid(q.text), "source": q.source, "evidence": evidence(q.evidence)}
+    return {"text": q.text, "display": reid(q.text), "source": q.source, "why": q.why, "evidence": evidence(q.evidence)}
 
 
 def commitment(c: Commitment, reid: Reid) -> Json:
@@ -103,6 +103,7 @@ def brief(b: PrepBrief, reid: Reid) -> Json:
         "themes": [theme(t) for t in b.themes],
         "questions": [question(q, reid) for q in b.questions],
         "commitments": [commitment(c, reid) for c in b.commitments],
+        "opening": question(b.opening, reid) if b.opening else None,
         "model_status": b.model_status,
     }
 
@@ -112,6 +113,7 @@ def followup(result: Followup, reid: Reid) -> Json:
         "note_id": result.note.id, "date": result.note.date.isoformat(),
         "questions": [question(q, reid) for q in result.questions],
         "recap": result.recap, "recap_display": reid(result.recap), "model_status": result.status,
+        "themes": result.themes,
     }
 
 

@@ -40,3 +40,19 @@ def chunk(text: str, sentences_per_chunk: int = 3, max_chars: int = 600) -> list
         if current:
             chunks.append(" ".join(current))
     return chunks
+
+
+_DANGLING = re.compile(
+    r"^(?:[-*•]\s*)?(?:it|this|that|these|those|they|them|also|and|but|so|then|which|there|here|he|she|as\s+well|too|same|again|"
+    r"otherwise|however|anyway|plus|still|because|although|though)\b",
+    re.IGNORECASE,
+)
+
+
+def stands_alone(sentence: str) -> bool:
+    """Whether a sentence makes sense out of its note: long enough, not a bare heading, and not opening
+    on a word that points back at something said before ("It was…", "Also…", "But…")."""
+    words = sentence.split()
+    if len(words) < 6 or sentence.rstrip().endswith(":"):
+        return False
+    return _DANGLING.match(sentence.strip()) is None

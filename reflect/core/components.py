@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from reflect.core.embedding import Embedder
     from reflect.core.index import VectorIndex
     from reflect.core.llm import LanguageModel
+    from reflect.core.phrases import PhraseFinder
     from reflect.core.redaction.gate import Detector, RedactionGate
 
 log = logging.getLogger(__name__)
@@ -40,12 +41,15 @@ class Components:
         embedder: Embedder | None = None,
         llm: LanguageModel | None = None,
         index_factory: IndexFactory | None = None,
+        phrases: PhraseFinder | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self._detector = detector
         self._embedder = embedder
         self._llm = llm
         self._index_factory = index_factory
+        self._phrases = phrases
+        self._llm_given = llm is not None
         self._gate: RedactionGate | None = None
         self._lock = threading.RLock()
 
@@ -55,7 +59,11 @@ class Components:
 
     def with_settings(self, settings: Settings) -> Components:
         """The same engines (those already given or loaded) with other settings for the ones still to load."""
-        return Components(settings, detector=self._detector, embedder=self._embedder, llm=self._llm, index_factory=self._index_factory)
+        same = Components(
+            settings, detector=self._detector, embedder=self._embedder, llm=self._llm, index_factory=self._index_factory, phrases=self._phrases,
+        )
+        same._llm_given = self._llm_given
+        return same
 
     @property
     def gate(self) -> RedactionGate:
@@ -114,6 +122,28 @@ class Components:
         model = LlamaCppModel(path, sha256=sha, n_ctx=self.settings.n_ctx, n_threads=self.settings.n_threads, seed=self.settings.seed)
         log.info("model loaded in %.2fs", time.perf_counter() - started)
         return model
+
+    @property
+    def phrases(self) -> PhraseFinder:
+        phrases = self._phrases
+        if phrases is not None:
+            return phrases
+        with self._lock:
+            if self._phrases is None:
+                from reflect.core.phrases import SpacyPhrases
+
+                self._phrases = SpacyPhrases(self.settings.spacy_model)
+            return self._phrases
+
+    @property
+    def model_writes(self) -> bool:
+        """Whether the language model is asked to write (questions, theme names, recaps): ``use_model``,
+        where ``auto`` means a model the coach chose (``model``) or one handed in (tests, benchmarks),
+        never the shipped 135M default, which a benchmark shows cannot do it (README)."""
+        mode = self.settings.use_model
+        if mode != "auto":
+            return mode == "always"
+        return bool(self.settings.model) or self._llm_given
 
     def open_index(self, directory: Path) -> VectorIndex:
         """A client's vector index in ``directory`` (the caller keeps one per client)."""

@@ -18,8 +18,9 @@ StatusSource = Literal["inferred", "coach"]
 """Who decided a commitment's status: inferred from later notes, or set by the coach."""
 Trend = Literal["new", "rising", "steady", "fading", "resolved"]
 """How a theme moves across the client's recent sessions."""
-QuestionSource = Literal["model", "bank"]
-"""Who wrote a question: the language model (validated), or the question bank."""
+QuestionSource = Literal["commitment", "theme", "goal", "model", "bank"]
+"""Where a question came from: an open commitment or a recurring theme of the client (asked in the
+notes' own words), an engagement goal, the language model (validated), or the question bank."""
 COMMITMENT_STATUSES: tuple[CommitmentStatus, ...] = ("open", "done", "dropped")
 
 
@@ -148,6 +149,8 @@ class Question:
     """Redacted text (placeholders); re-identified only for display."""
     source: QuestionSource
     evidence: list[Evidence]
+    why: str = ""
+    """One line for the coach: why this question, from what (redacted)."""
 
 
 @dataclass
@@ -164,3 +167,5 @@ class PrepBrief:
     """What happened to the model's output: "accepted", "partly replaced by the question bank: ...", ..."""
     commitments: list[Commitment] = field(default_factory=list)
     """Open commitments and those whose fate the latest note reports."""
+    opening: Question | None = None
+    """A question to open the session with (none of ``questions``)."""

@@ -105,18 +105,23 @@ def _build(label: str, description: str, notes: list[Note], passages: list[Passa
     order = {note.id: i for i, note in enumerate(notes)}
     dates = {note.id: note.date.isoformat() for note in notes}
     session_ids = sorted(per_session, key=lambda nid: order[nid])
+    best_chunk: dict[int, tuple[float, int]] = {}
+    for i in rows:
+        nid, score = passages[i].note_id, float(scores[i])
+        if nid not in best_chunk or score > best_chunk[nid][0]:
+            best_chunk[nid] = (score, passages[i].chunk)
     evidence: list[Evidence] = []
     seen: set[int] = set()
     for i in sorted(rows, key=lambda i: -float(scores[i])):
         if passages[i].note_id not in seen:
             seen.add(passages[i].note_id)
             evidence.append(Evidence(passages[i].note_id, dates[passages[i].note_id], quote(passages[i].text), passages[i].chunk))
-        if len(evidence) == 3:
-            break
+        if len(evidence) == 6:
+            break  # three are kept; the others stand in where another theme already quotes a passage (``distinct_evidence``)
     return Theme(
         label=label,
         description=description,
-        sessions=[Evidence(nid, dates[nid], "") for nid in session_ids],
+        sessions=[Evidence(nid, dates[nid], "", best_chunk[nid][1]) for nid in session_ids],
         strengths=[round(per_session[nid], 3) for nid in session_ids],
         evidence=evidence,
         trend=trend([note.id in per_session for note in notes]),
@@ -295,4 +300,16 @@ def combine(taxonomy_themes: list[Theme], emergent: list[Theme], overlap: float 
         if all(len(ids & {s.note_id for s in t.sessions}) / len(ids | {s.note_id for s in t.sessions}) < overlap for t in out):
             out.append(theme)
     out.sort(key=lambda th: (-len(th.sessions), -sum(th.strengths)))
-    return out
+    return distinct_evidence(out)
+
+
+def distinct_evidence(themes: list[Theme], keep: int = 3) -> list[Theme]:
+    """Up to ``keep`` quotes per theme, strongest theme first, none quoting a passage an earlier theme
+    already quotes: one passage is not shown as the evidence for several themes (a theme left with no
+    passage of its own keeps its best one)."""
+    used: set[tuple[int, int]] = set()
+    for theme in themes:
+        own = [ev for ev in theme.evidence if (ev.note_id, ev.chunk) not in used]
+        theme.evidence = (own or theme.evidence[:1])[:keep]
+        used.update((ev.note_id, ev.chunk) for ev in theme.evidence)
+    return themes

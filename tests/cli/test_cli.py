@@ -14,6 +14,7 @@ from reflect import cli
 from reflect.core.components import Components
 from reflect.core.embedding import HashEmbedder
 from reflect.core.llm import FakeLLM
+from reflect.core.phrases import SimplePhrases
 from reflect.core.redaction.fake import FakeDetector
 
 runner = CliRunner()
@@ -27,7 +28,7 @@ _engines: list[Components] = []
 def fakes():
     """Every command of a test runs on these engines, passed through the CLI's seam (``Options``)."""
     llm = FakeLLM()
-    _engines[:] = [Components(detector=FakeDetector(), embedder=HashEmbedder(), llm=llm)]
+    _engines[:] = [Components(phrases=SimplePhrases(), detector=FakeDetector(), embedder=HashEmbedder(), llm=llm)]
     yield llm
     _engines.clear()
 

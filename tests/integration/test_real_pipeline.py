@@ -12,6 +12,10 @@ from reflect.core.components import Components
 from reflect.core.demo import load_demo, reset_demo_dir
 from reflect.core.noteinput import NoteInput
 from reflect.core.opener import open_practice
+from reflect.settings import Settings
+
+#: The shipped default model is asked to write here (it is not by default), so what reaches a real model is checked.
+MODEL_WRITES = Settings(use_model="always")
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +24,7 @@ pytestmark = pytest.mark.integration
 def demo(tmp_path_factory, real_detector, real_embedder):
     root = tmp_path_factory.mktemp("demo")
     reset_demo_dir(root)
-    practice = open_practice(root, passphrase="module passphrase", components=Components(detector=real_detector, embedder=real_embedder))
+    practice = open_practice(root, passphrase="module passphrase", settings=MODEL_WRITES, components=Components(detector=real_detector, embedder=real_embedder))
     load_demo(practice)
     yield practice
     practice.close()
@@ -66,7 +70,7 @@ def test_prep_with_the_real_model_is_grounded_and_redacted(demo) -> None:
     note_ids = {n.id for n in demo.notes.list(maria)}
     assert len(brief.questions) == 5
     for q in brief.questions:
-        assert q.source in {"model", "bank"}
+        assert q.source in {"commitment", "theme", "model", "bank"} and q.why
         assert q.evidence and all(e.note_id in note_ids for e in q.evidence)
         assert q.text.endswith("?")
         assert "Maria" not in q.text and "Daniel" not in q.text
@@ -80,7 +84,7 @@ def test_canary_identifiers_never_reach_index_prompts_or_caches(tmp_path: Path, 
     caplog.set_level("DEBUG")
     canaries = ["Zyxqwv Brightmoor", "zyxqwv.brightmoor@canary-mail.example", "+44 7700 900123", "Quillonby"]
     root = tmp_path / "practice"
-    with open_practice(root, components=Components(detector=real_detector, embedder=real_embedder)) as p:
+    with open_practice(root, settings=MODEL_WRITES, components=Components(detector=real_detector, embedder=real_embedder)) as p:
         c = p.roster.add_client("Zyxqwv Brightmoor")
         p.roster.add_person(c, "Quillonby", role="employer")
         notes = [
@@ -110,7 +114,7 @@ def test_canary_identifiers_never_reach_index_prompts_or_caches(tmp_path: Path, 
 
 
 def test_same_theme_in_different_words_is_one_recurring_theme(tmp_path: Path, real_detector, real_embedder) -> None:
-    with open_practice(tmp_path / "p", components=Components(detector=real_detector, embedder=real_embedder)) as p:
+    with open_practice(tmp_path / "p", settings=MODEL_WRITES, components=Components(detector=real_detector, embedder=real_embedder)) as p:
         c = p.roster.add_client("Lena Fischer")
         p.notes.add(c, [
             NoteInput(date(2026, 1, 5), "She still reviews every pull request herself instead of handing code review to her leads.", "t"),

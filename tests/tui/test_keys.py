@@ -10,6 +10,7 @@ from datetime import date
 from textual.widgets import Input, ListView, Markdown, OptionList, Static, TextArea
 
 from reflect.core.noteinput import NoteInput
+from reflect.core.phrases import SimplePhrases
 from reflect.tui import actions
 from reflect.tui.app import ReflectApp
 from tests.tui.test_app import _setup
@@ -75,7 +76,7 @@ def _keyed_practice(data, keymap_toml: str):
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(keymap_toml, encoding="utf-8")
     indexes: dict = {}
-    components = Components(detector=FakeDetector(), embedder=HashEmbedder(), llm=FakeLLM(),
+    components = Components(phrases=SimplePhrases(), detector=FakeDetector(), embedder=HashEmbedder(), llm=FakeLLM(),
                             index_factory=lambda path: indexes.setdefault(str(path), MemoryIndex()))
     return open_practice(data, settings=Settings.load(config), kdf=FAST_KDF, components=components)
 

@@ -24,6 +24,7 @@ from reflect.core.index import MemoryIndex
 from reflect.core.llm import FakeLLM
 from reflect.core.noteinput import NoteInput
 from reflect.core.opener import open_practice
+from reflect.core.phrases import SimplePhrases
 from reflect.core.practice import Practice
 from reflect.core.redaction.fake import FakeDetector
 from tests.conftest import FAST_KDF
@@ -101,7 +102,8 @@ class Spies:
 
 
 def open_spied(path: Path, spies: Spies) -> Practice:
-    return open_practice(path, kdf=FAST_KDF, components=Components(detector=FakeDetector(), embedder=spies.embedder, llm=spies.llm, index_factory=spies.index_factory))
+    return open_practice(path, kdf=FAST_KDF, components=Components(
+        phrases=SimplePhrases(), detector=FakeDetector(), embedder=spies.embedder, llm=spies.llm, index_factory=spies.index_factory))
 
 
 def note(text: str, day: int) -> NoteInput:
@@ -237,7 +239,8 @@ class ZorblatDetector(FakeDetector):
 
 
 def test_names_the_map_only_saw_never_reach_a_spy(tmp_path, spies) -> None:
-    p = open_practice(tmp_path / "practice", kdf=FAST_KDF, components=Components(detector=ZorblatDetector(), embedder=spies.embedder, llm=spies.llm, index_factory=spies.index_factory))
+    p = open_practice(tmp_path / "practice", kdf=FAST_KDF, components=Components(
+        phrases=SimplePhrases(), detector=ZorblatDetector(), embedder=spies.embedder, llm=spies.llm, index_factory=spies.index_factory))
     try:
         c = p.roster.add_client("Aisling O'Brien")
         p.notes.add(c, [

@@ -14,6 +14,7 @@ from reflect.core.embedding import HashEmbedder
 from reflect.core.llm import FakeLLM
 from reflect.core.noteinput import NoteInput
 from reflect.core.opener import open_practice
+from reflect.core.phrases import SimplePhrases
 from reflect.core.redaction.fake import FakeDetector
 from tests.conftest import FAST_KDF
 
@@ -21,7 +22,7 @@ TEXT = "Session {i}. We talked about delegation and the board deck. Agreed: she 
 
 
 def test_overlapping_actions_never_crash_or_lose_a_write(tmp_path: Path) -> None:
-    p = open_practice(tmp_path / "practice", kdf=FAST_KDF, components=Components(detector=FakeDetector(), embedder=HashEmbedder(), llm=FakeLLM()))
+    p = open_practice(tmp_path / "practice", kdf=FAST_KDF, components=Components(phrases=SimplePhrases(), detector=FakeDetector(), embedder=HashEmbedder(), llm=FakeLLM()))
     try:
         maria = p.roster.add_client("Maria Gonzalez")
         p.notes.add(maria, [NoteInput(date(2026, 1, 1), TEXT.format(i=0), "t")])

@@ -125,7 +125,10 @@ def test_followup_recap_is_validated(fake_practice) -> None:
     p.components.llm.outputs.append(json.dumps({"questions": [], "recap": "Maria Gonzalez, see http://evil.example"}))
     result = p.insight.followup(c)
     assert "Maria" not in result.recap and "http" not in result.recap
-    assert len(result.questions) == 3 and all(q.source == "bank" for q in result.questions)
+    # Nothing of the model's survives; what was agreed in the session is asked about in its own words.
+    assert len(result.questions) == 3 and {q.source for q in result.questions} <= {"commitment", "bank"}
+    assert result.questions[0].source == "commitment" and "handing the deck to the team" in result.questions[0].text
+    assert "rejected" in result.status
 
 
 def test_edit_note_re_redacts_and_re_indexes(fake_practice) -> None:

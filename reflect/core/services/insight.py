@@ -10,9 +10,10 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from reflect.core.chunking import sentences
-from reflect.core.domain import Client, Commitment, Evidence, Note, Passage, PrepBrief, Theme
+from reflect.core.chunking import sentences, stands_alone
+from reflect.core.domain import Client, Commitment, Evidence, Note, Passage, PrepBrief, Question, Theme
 from reflect.core.errors import InputError
+from reflect.core.material import Anchor
 from reflect.core.redaction.gate import PLACEHOLDER_RE
 from reflect.core.services.commitments import Commitments
 from reflect.core.services.context import Cancelled, Context, OnText
@@ -21,6 +22,7 @@ from reflect.core.services.results import Followup, QuestionSet
 if TYPE_CHECKING:
     import numpy as np
 
+    from reflect.core.llm import Generation
     from reflect.core.prompts import BankQuestion, TaxonomyTheme
 
 QUESTION_COUNT = 5
@@ -100,17 +102,20 @@ class Insight:
         return combine(named, emergent_themes(notes, kept, vectors[rows]))
 
     def summary(self, note: Note, limit: int = 3) -> list[str]:
-        """Extractive summary: the note's most central sentences, in their original order (redacted)."""
+        """Extractive summary of one note (redacted): its most central sentences that make sense on their
+        own, the most central first (the session's main news), then the others in the note's order."""
         import numpy as np
 
         sents = sentences(note.redacted)
-        if len(sents) <= limit:
-            return sents
-        vectors = self._ctx.embed(note.client_id, sents)
+        alone = [i for i, s in enumerate(sents) if stands_alone(s)] or list(range(len(sents)))
+        if len(alone) <= 1:
+            return [sents[i] for i in alone]
+        vectors = self._ctx.embed(note.client_id, [sents[i] for i in alone])
         scores = vectors @ vectors.mean(axis=0)
-        return [sents[i] for i in sorted(np.argsort(-scores)[:limit])]
+        ranked = [alone[i] for i in np.argsort(-scores)[:limit]]
+        return [sents[ranked[0]]] + [sents[i] for i in sorted(ranked[1:])]
 
-    # questions ------------------------------------------------------------------------------------
+    # questions ----------------------------------------------------------------------------------------
     def _context_passages(self, client: Client, themes: list[Theme], open_commitments: list[Commitment], limit: int = 6) -> list[Passage]:
         """What the model is shown: passages of the latest session, the passages holding the two most
         recent open commitments, then the best passage per recurring theme (found by position)."""
@@ -149,37 +154,118 @@ class Insight:
             context_vector = v / max(float(np.linalg.norm(v)), 1e-9)
         return rank_bank(bank, vectors, themes, context_vector)
 
+    def anchors(self, client: Client, themes: list[Theme], note_id: int | None = None) -> dict[str, Anchor]:
+        """For each theme, a phrase of its latest passage (or of its passage in ``note_id``) that stands
+        for the theme: the noun phrase closest in meaning to the theme's label and evidence."""
+        from reflect.core.phrases import bare
+        from reflect.core.themes import quote
+
+        ctx = self._ctx
+        wanted: list[tuple[Theme, Passage]] = []
+        for theme in themes:
+            where = [s for s in theme.sessions if note_id is None or s.note_id == note_id]
+            if not where:
+                continue
+            held = ctx.passage(client, where[-1].note_id, where[-1].chunk)
+            if held is not None:
+                wanted.append((theme, held))
+        if not wanted:
+            return {}
+        candidates = ctx.components.phrases.noun_phrases([p.text for _, p in wanted])
+        texts: list[str] = []
+        for (theme, _), phrases in zip(wanted, candidates):
+            texts += [theme.label, *(ev.text for ev in theme.evidence)] + phrases
+        vectors = ctx.embed(client.id, texts)
+        out: dict[str, Anchor] = {}
+        row = 0
+        for (theme, passage), phrases in zip(wanted, candidates):
+            head = 1 + len(theme.evidence)
+            centre = vectors[row : row + head].mean(axis=0)
+            if phrases:
+                scores = vectors[row + head : row + head + len(phrases)] @ centre
+                best = max(range(len(phrases)), key=lambda i: (float(scores[i]) + 0.04 * min(len(bare(phrases[i]).split()), 3), -i))
+                out[theme.label] = Anchor(phrases[best], Evidence(passage.note_id, passage.date, quote(passage.text), passage.chunk))
+            row += head + len(phrases)
+        return out
+
+    def _model_questions(
+        self, client: Client, themes: list[Theme], open_commitments: list[Commitment], on_text: OnText, cancelled: Cancelled,
+    ) -> tuple[list[Question], list[tuple[str, str]], Generation | None, str]:
+        """The model's questions when it is asked to write (``Components.model_writes``), validated."""
+        from reflect.core.questions import format_passages, schema, validate
+
+        ctx = self._ctx
+        if not ctx.components.model_writes:
+            return [], [], None, "not asked (the shipped default model cannot write useful questions; set model in config.toml)"
+        context = self._context_passages(client, themes, open_commitments)
+        messages = ctx.prompts.template("questions").messages(
+            themes=", ".join(t.label for t in themes[:5]) or "none yet", passages=format_passages(context), count=QUESTION_COUNT
+        )
+        generation = ctx.ask(client, "questions", messages, schema(len(context), QUESTION_COUNT), on_text, cancelled)
+        result = validate(generation.text, context, ctx.map(client).placeholders(), ctx.leak_check(client), QUESTION_COUNT)
+        for q in result.accepted:
+            q.why = f"written by the model ({ctx.components.llm.name}) from note {q.evidence[0].note_id}; passed every check"
+        if not result.schema_valid:
+            note = f"answer was not valid JSON ({generation.stop})"
+        else:
+            reasons = sorted({r for r, _ in result.rejected})
+            note = f"{len(result.accepted)} accepted" + (f", rejected: {', '.join(reasons)}" if reasons else "")
+        return result.accepted, result.rejected, generation, note
+
+    def _compose(
+        self, client: Client, groups: list[list[Question]], themes: list[Theme], context: list[Passage], count: int,
+    ) -> tuple[list[Question], Question | None]:
+        """Take the specific questions in turns (a commitment, the model's, a theme…), then top up from the
+        question bank ranked by this client's themes and latest passages; and choose an opening question
+        that is none of them."""
+        from reflect.core.questions import near_duplicate
+
+        out: list[Question] = []
+        for turn in range(max((len(g) for g in groups), default=0)):
+            for group in groups:
+                if turn < len(group) and len(out) < count and not any(near_duplicate(group[turn].text, q.text) for q in out):
+                    out.append(group[turn])
+        ranked = self._bank(client, themes, context)
+        fallback = [Evidence(p.note_id, p.date, p.text, p.chunk) for p in context]
+        opening: Question | None = None
+        for _score, bq, theme in ranked:
+            if any(near_duplicate(bq.text, q.text) for q in out):
+                continue
+            if opening is None and bq.theme is None and bq.stage in ("goal", "reality"):
+                opening = Question(bq.text, "bank", fallback[:1], why="an opener from the question bank: lets the client bring what matters today")
+                continue
+            if len(out) >= count:
+                continue
+            evidence = list(theme.evidence[:1]) if theme and theme.evidence else fallback[:1]
+            why = f"question bank, for the recurring theme “{theme.label}”" if theme else "question bank, closest in meaning to the latest session"
+            out.append(Question(bq.text, "bank", evidence, why=why))
+        return out, opening
+
     def questions(
         self, client: Client, themes: list[Theme] | None = None, on_text: OnText = None, cancelled: Cancelled = None,
         commitments: list[Commitment] | None = None,
     ) -> QuestionSet:
-        """Five reflection questions: the model's that pass validation, topped up from the bank."""
-        from reflect.core.questions import fill_from_bank, format_passages, schema, validate
+        """Five questions for the next session: open commitments asked back in their own words, recurring
+        themes asked through their latest evidence, the model's (when it writes, validated), then the
+        question bank for what is left. Each question names its source and says why."""
+        from reflect.core.material import commitment_questions, theme_questions
 
-        ctx = self._ctx
         self._has_notes(client)
         themes = self.themes(client) if themes is None else themes
         if commitments is None:
             commitments = self._commitments.open(client)
-        context = self._context_passages(client, themes, [c for c in commitments if c.status == "open"])
-        messages = ctx.prompts.template("questions").messages(
-            themes=", ".join(t.label for t in themes[:5]) or "none yet", passages=format_passages(context), count=QUESTION_COUNT
-        )
-        known = ctx.map(client).placeholders()
-        generation = ctx.ask(client, "questions", messages, schema(len(context), QUESTION_COUNT), on_text, cancelled)
-        result = validate(generation.text, context, known, ctx.leak_check(client), QUESTION_COUNT)
-        accepted = result.accepted
-        fallback = [Evidence(p.note_id, p.date, p.text, p.chunk) for p in context]
-        questions = fill_from_bank(accepted, self._bank(client, themes, context), fallback, QUESTION_COUNT)
-        replaced = len(questions) - len(accepted)
-        if not result.schema_valid:
-            status = f"the model's answer was not valid JSON ({generation.stop}); all {replaced} questions come from the question bank"
-        elif replaced:
-            reasons = sorted({r for r, _ in result.rejected}) or ["too few questions"]
-            status = f"{len(accepted)} from the model; {replaced} from the question bank (model output rejected: {', '.join(reasons)})"
-        else:
-            status = "all questions from the model, each validated"
-        return QuestionSet(questions, status, result.rejected, generation)
+        open_ = [c for c in commitments if c.status == "open"]
+        own = commitment_questions(open_, limit=3)
+        about = theme_questions(themes, self.anchors(client, themes[:6]), limit=4)
+        model, rejected, generation, model_note = self._model_questions(client, themes, open_, on_text, cancelled)
+        context = self._context_passages(client, themes, open_)
+        questions, opening = self._compose(client, [own, model, about], themes, context, QUESTION_COUNT)
+        counts = {src: sum(q.source == src for q in questions) for src in ("commitment", "theme", "model", "bank")}
+        made = "; ".join(f"{n} from {'the ' if src in ('model', 'question bank') else ''}{label}" for src, label, n in (
+            ("commitment", "open commitments", counts["commitment"]), ("theme", "recurring themes", counts["theme"]),
+            ("model", "model", counts["model"]), ("bank", "question bank", counts["bank"]),
+        ) if n)
+        return QuestionSet(questions, f"{made}. Model: {model_note}", rejected, generation, opening)
 
     # briefs -------------------------------------------------------------------------------------
     def prep(self, client: Client, on_text: OnText = None, cancelled: Cancelled = None) -> PrepBrief:
@@ -193,34 +279,51 @@ class Insight:
         ]
         commitments += [c for c in every if c.note_id == latest]  # agreed last time
         qs = self.questions(client, themes, on_text=on_text, cancelled=cancelled, commitments=commitments)
-        return PrepBrief(client, notes[-1], self.summary(notes[-1]), themes, qs.questions, qs.status, commitments)
+        return PrepBrief(client, notes[-1], self.summary(notes[-1]), themes, qs.questions, qs.status, commitments, qs.opening)
 
     def followup(self, client: Client, note_id: int | None = None, on_text: OnText = None, cancelled: Cancelled = None) -> Followup:
-        """Follow-up questions and a recap draft for one session (the latest by default)."""
-        from reflect.core.questions import fill_from_bank, format_passages, validate
+        """After a session: questions from what was agreed in it and the themes it touched, and a recap
+        from its own sentences (the model drafts the recap only when it writes, and is checked)."""
+        from reflect.core.material import followup_questions
 
         ctx = self._ctx
         notes = self._has_notes(client)
         note = ctx.note(client, note_id) if note_id is not None else notes[-1]
         context = ctx.passages(note)[:6]
+        themes = [t for t in self.themes(client) if any(s.note_id == note.id for s in t.sessions)]
+        agreed = [c for c in self._commitments.list(client) if c.note_id == note.id]
+        anchors = self.anchors(client, themes, note_id=note.id)
+        own = followup_questions(agreed, themes, anchors, limit=FOLLOWUP_COUNT)
+        recap, recap_source = " ".join(self.summary(note)), "its own sentences (extractive)"
+        model: list[Question] = []
+        model_note = "not asked (the shipped default model cannot write a faithful recap; set model in config.toml)"
+        if ctx.components.model_writes:
+            model, recap, recap_source, model_note = self._model_followup(client, context, recap, on_text, cancelled)
+        questions, _ = self._compose(client, [own, model], themes, context, FOLLOWUP_COUNT)
+        counts = {src: sum(q.source == src for q in questions) for src in ("commitment", "theme", "model", "bank")}
+        made = ", ".join(f"{n} {src}" for src, n in counts.items() if n)
+        status = f"questions: {made}; recap: {recap_source}. Model: {model_note}"
+        return Followup(note, questions, recap, status, [t.label for t in themes])
+
+    def _model_followup(
+        self, client: Client, context: list[Passage], extractive: str, on_text: OnText, cancelled: Cancelled,
+    ) -> tuple[list[Question], str, str, str]:
+        from reflect.core.questions import format_passages, validate
+
+        ctx = self._ctx
         count = FOLLOWUP_COUNT
         messages = ctx.prompts.template("followup").messages(passages=format_passages(context), count=count)
         generation = ctx.ask(client, "followup", messages, _followup_schema(len(context), count), on_text, cancelled)
         known = ctx.map(client).placeholders()
         leaks = ctx.leak_check(client)
         result = validate(generation.text, context, known, leaks, count)
+        for q in result.accepted:
+            q.why = f"written by the model from note {q.evidence[0].note_id}; passed every check"
         recap = ""
         try:
             recap = " ".join(str(json.loads(generation.text).get("recap", "")).split())
         except (ValueError, AttributeError):
             pass
         if not recap or leaks(recap) or "http" in recap.lower() or any(p not in known for p in PLACEHOLDER_RE.findall(recap)):
-            recap = " ".join(self.summary(note))
-            recap_source = "extractive (model recap rejected)"
-        else:
-            recap_source = "model"
-        themes = self.themes(client)
-        fallback = [Evidence(p.note_id, p.date, p.text, p.chunk) for p in context]
-        questions = fill_from_bank(result.accepted, self._bank(client, themes, context), fallback, count)
-        status = f"{len(result.accepted)} questions from the model, {count - len(result.accepted)} from the bank; recap: {recap_source}"
-        return Followup(note, questions, recap, status)
+            return result.accepted, extractive, "its own sentences (the model's recap was rejected)", f"{len(result.accepted)} questions accepted"
+        return result.accepted, recap, "drafted by the model (check it before sending)", f"{len(result.accepted)} questions accepted"

@@ -43,6 +43,8 @@ class QuestionSet:
     """What happened to the model's output, in words a coach can read."""
     rejected: list[tuple[str, str]] = field(default_factory=list)
     generation: Generation | None = None
+    opening: Question | None = None
+    """A question to open the session with, none of ``questions``."""
 
 
 @dataclass
@@ -52,6 +54,8 @@ class Followup:
     recap: str
     """Redacted recap draft; re-identify for display."""
     status: str
+    themes: list[str] = field(default_factory=list)
+    """The recurring themes this session touched."""
 
 
 @dataclass

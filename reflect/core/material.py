@@ -1,0 +1,230 @@
+"""Questions built from the client's own material: each open commitment asked back in its own words,
+each recurring theme asked about through a phrase of its latest evidence.
+
+"Agreed: she will draft the first message to her team by Friday." becomes "How did drafting the first
+message to your team go?"; a commitment the later notes say has not happened becomes "What got in the
+way of …?"; a list item that is not a verb phrase ("pitch outline to [PERSON_2]") becomes "Where are
+things with …?". Placeholders are kept; the client is addressed as "you". Every question carries its
+passage and a one-line reason. Pure logic over redacted text; the verb forms come from
+``reflect.core.phrases``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from reflect.core.domain import Commitment, Evidence, Question, Theme
+from reflect.core.phrases import gerund, is_verb
+
+#: What opens a commitment without being part of the action: cues, subjects, modals, list marks.
+_CUE = re.compile(
+    r"^(?:(?:agreed|homework|next\s+steps?|action(?:\s+items?)?|to[ -]?do|experiment|commitment|goal(?:\s+for\s+\w+\s+\w+)?|"
+    r"by\s+next\s+time|before\s+we\s+meet(?:\s+again)?)\s*[:\-–]\s*)+",
+    re.IGNORECASE,
+)
+_SUBJECT = re.compile(
+    r"^(?:(?:she|he|they|we|\[CLIENT\])\s+)?(?:(?:has\s+)?(?:agreed|agrees|committed|commits|promised|chose|decided|wants|plans?|intends?|is\s+going|'s\s+going|’s\s+going|are\s+going)\s+"
+    r"(?:(?:that\s+)?(?:she|he|they|\[CLIENT\])\s+(?:will|would)\s+|to\s+)|(?:will|would|'ll|’ll|shall)\s+)",
+    re.IGNORECASE,
+)
+_WHEN = re.compile(r"^(?:before|by|until|for)\s+(?:the\s+|our\s+)?next\s+(?:session|time|meeting|call|week)\s*,?\s*", re.IGNORECASE)
+_PRONOUN_SUBJECT = re.compile(r"^(?:she|he|they|\[CLIENT\])(?='ll|’ll)", re.IGNORECASE)
+_DEADLINE = re.compile(
+    r"\s*(?:,\s*)?\b(?:by|before|until|ahead\s+of|in\s+time\s+for)\s+(?:the\s+)?(?:next\s+(?:session|time|week|call|meeting)|we\s+(?:next\s+)?meet(?:\s+again)?|"
+    r"end\s+of\s+(?:the\s+)?(?:week|month|day|quarter)|(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|[0-9][\w/.-]*(?:\s+[A-Za-z]+)?|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b[^,;.]*)\s*$"
+    r"|\s*\b(?:this|next)\s+(?:week|month)\s*$|\s*\bbefore\s+our\s+next\s+\w+\s*$",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"\s*(?:[;:(]|,\s|\s[–—-]\s|\s(?:so\s+that|because|since|as\s+she|as\s+he)\s)")
+_LIST_MARK = re.compile(r"^\s*(?:\d{1,2}[.)]|\(\d{1,2}\)|[-*•+])?\s*(?:\[[ xX~/-]?\]\s*)?")
+QUESTION_LIMIT = 200
+
+
+def second_person(text: str) -> str:
+    """Address the client: she/he → you, her/his → your, [CLIENT] → you. An object pronoun is someone
+    else ("ask him about his plans", "tell her"): it and any later possessive of it are left as written."""
+    text = re.sub(r"\[CLIENT\]['’]s\b", "your", text)
+    text = text.replace("[CLIENT]", "you")
+    text = re.sub(r"\b(?:herself|himself|themself)\b", "yourself", text, flags=re.IGNORECASE)
+    text = re.sub(r"\b(?:she|he)\b", "you", text, flags=re.IGNORECASE)
+    him = re.search(r"\bhim\b", text, re.IGNORECASE)
+    text = re.sub(r"\bhis\b", lambda m: m.group(0) if him and him.start() < m.start() else "your", text, flags=re.IGNORECASE)
+    text = re.sub(r"\bhers\b", "yours", text, flags=re.IGNORECASE)
+    out, other = [], False
+    for piece in re.split(r"(\bher\b)", text, flags=re.IGNORECASE):
+        if piece.lower() != "her":
+            out.append(piece)
+            continue
+        after = text[len("".join(out)) + len(piece):].lstrip()
+        nxt = re.match(r"[A-Za-z\[]+", after)
+        objective = nxt is None or nxt.group(0).lower() in _NOT_A_NOUN
+        other = other or objective
+        out.append(piece if other else "your")
+    text = "".join(out)
+    return re.sub(r"\byou (\w+)\b", _agree, text)
+
+
+_NOT_A_NOUN = frozenset("to and or about for that if when what how so again too back up out in on at with by from".split())
+
+
+_AGREE = {"is": "are", "was": "were", "has": "have", "does": "do", "doesn't": "don't", "isn't": "aren't", "wasn't": "weren't", "hasn't": "haven't"}
+
+
+def _agree(m: re.Match[str]) -> str:
+    """"you needs" → "you need": the verb after a new "you" agrees with it."""
+    from lemminflect import getLemma
+
+    word = m.group(1)
+    if word.lower() in _AGREE:
+        return f"you {_AGREE[word.lower()]}"
+    if word.endswith("s") and not word.endswith("ss"):
+        lemma = getLemma(word.lower(), upos="VERB")
+        if lemma and lemma[0] != word.lower() and word.lower() not in {"us", "yours"}:
+            return f"you {lemma[0]}"
+    return m.group(0)
+
+
+def action(text: str) -> str:
+    """The action of a commitment, without list marks, cues, subject, modal, deadline or final stop."""
+    text = _LIST_MARK.sub("", " ".join(text.split()))
+    for _ in range(3):
+        before = text
+        text = _CUE.sub("", text)
+        text = _WHEN.sub("", text)
+        text = _PRONOUN_SUBJECT.sub("", text).lstrip("'’")
+        text = re.sub(r"^ll\s+", "", text)
+        text = _SUBJECT.sub("", text)
+        if text == before:
+            break
+    text = text.rstrip(" .!;:")
+    cut = _CLAUSE_END.search(text)
+    if cut is not None and cut.start() >= 12:
+        text = text[: cut.start()]
+    text = _DEADLINE.sub("", text).rstrip(" ,.")
+    return text
+
+
+_THEN = re.compile(
+    r"\band\s+([a-z]+)(?=\s+(?:the|a|an|her|his|their|your|my|our|this|that|some|one|two|three|\[[A-Z_0-9]+\]|to|with|for|on|about|up|out|back|"
+    r"which|what|how|when|where|whether|if|who)\b)"
+)
+
+
+def _gerunds(first_ing: str, rest: str) -> str:
+    """"deciding on the role and draft the message" → "… and drafting the message"."""
+    def swap(m: re.Match[str]) -> str:
+        ing = gerund(m.group(1)) if is_verb(m.group(1)) else None
+        return f"and {ing}" if ing else m.group(0)
+
+    return f"{first_ing} {_THEN.sub(swap, rest)}".strip()
+
+
+def _lower_first(text: str) -> str:
+    first = text.split(" ", 1)[0]
+    if first.isupper() or first.startswith("[") or (len(first) > 1 and first[1:].lower() != first[1:]):
+        return text  # an acronym, a placeholder or a name-like word keeps its case
+    return text[:1].lower() + text[1:]
+
+
+def commitment_question(commitment: Commitment) -> str | None:
+    """The commitment asked back to the client, in its own words, or None when it cannot be phrased."""
+    phrase = _lower_first(second_person(action(commitment.text)))
+    if len(phrase) < 4:
+        return None
+    first, _, rest = phrase.partition(" ")
+    stalled = commitment.status == "open" and bool(commitment.evidence)
+    ing = gerund(first) if is_verb(first) else None
+    if ing is not None:
+        body = _gerunds(ing, rest)
+        text = f"What got in the way of {body}?" if stalled else f"How did {body} go?"
+    else:
+        text = f"What has happened with {phrase} since we last met?" if stalled else f"Where are things with {phrase}?"
+    if len(text) > QUESTION_LIMIT:
+        return None
+    return text
+
+
+def commitment_questions(commitments: list[Commitment], limit: int = 2) -> list[Question]:
+    """One question per open commitment, the most recently agreed first."""
+    out: list[Question] = []
+    for c in sorted((c for c in commitments if c.status == "open"), key=lambda c: (c.date, c.id), reverse=True):
+        text = commitment_question(c)
+        if text is None:
+            continue
+        if c.evidence:
+            why = f"agreed on {c.date} and still open: a later note says it has not happened yet"
+        else:
+            why = f"agreed on {c.date} (commitment {c.id}); no later note says it happened"
+        out.append(Question(text, "commitment", [Evidence(c.note_id, c.date, c.text, c.chunk)], why=why))
+        if len(out) == limit:
+            break
+    return out
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A phrase of one passage that stands for a theme, and that passage (the question cites it)."""
+
+    phrase: str
+    passage: Evidence
+
+
+def theme_question(theme: Theme, anchor: str) -> str:
+    """A question about a recurring theme, asked through a phrase of its latest evidence."""
+    anchor = _lower_first(second_person(anchor))
+    latest = theme.sessions[-1].date if theme.sessions else ""
+    if theme.trend in ("new", "rising"):
+        text = f"What is making {anchor} come up more often lately?"
+    elif theme.trend == "fading":
+        text = f"What has shifted around {anchor} since {latest}?"
+    else:
+        text = f"What would be different for you if {anchor} were no longer weighing on you?"
+    return text if len(text) <= QUESTION_LIMIT else f"What is happening now with {anchor}?"
+
+
+def theme_questions(themes: list[Theme], anchors: dict[str, Anchor], limit: int = 2) -> list[Question]:
+    """One question per recurring theme that is still live (not resolved), strongest first."""
+    out: list[Question] = []
+    for theme in themes:
+        anchor = anchors.get(theme.label)
+        if theme.trend == "resolved" or anchor is None:
+            continue
+        why = f"“{theme.label}” came up in {len(theme.sessions)} sessions ({theme.trend}); asked through its latest mention, {anchor.passage.date}"
+        out.append(Question(theme_question(theme, anchor.phrase), "theme", [anchor.passage], why=why))
+        if len(out) == limit:
+            break
+    return out
+
+
+def followup_questions(agreed: list[Commitment], themes: list[Theme], anchors: dict[str, Anchor], limit: int = 3) -> list[Question]:
+    """After a session: what was agreed in it (what would help it happen), then the themes it touched,
+    each asked through the phrase of this session that carries it."""
+    out: list[Question] = []
+    for c in agreed:
+        body = _gerund_phrase(c)
+        if body is None:
+            continue
+        text = f"What would help you follow through on {body}?"
+        if len(text) <= QUESTION_LIMIT:
+            out.append(Question(text, "commitment", [Evidence(c.note_id, c.date, c.text, c.chunk)], why=f"agreed in this session (commitment {c.id})"))
+    for theme in themes:
+        anchor = anchors.get(theme.label)
+        if anchor is None:
+            continue
+        phrase = _lower_first(second_person(anchor.phrase))
+        text = f"What stayed with you after we talked about {phrase}?"
+        if len(text) <= QUESTION_LIMIT:
+            why = f"this session touched “{theme.label}” ({len(theme.sessions)} sessions in all)"
+            out.append(Question(text, "theme", [anchor.passage], why=why))
+    return out[: max(limit, 0) + 2]  # a few spare: the caller drops near-duplicates, then tops up
+
+
+def _gerund_phrase(commitment: Commitment) -> str | None:
+    phrase = _lower_first(second_person(action(commitment.text)))
+    first, _, rest = phrase.partition(" ")
+    ing = gerund(first) if len(phrase) >= 4 and is_verb(first) else None
+    if ing is None:
+        return phrase if len(phrase) >= 4 else None
+    return _gerunds(ing, rest)

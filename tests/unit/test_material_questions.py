@@ -1,0 +1,134 @@
+"""Questions from the client's own material: commitments asked back in their own words, themes asked
+through a phrase of their latest evidence, the opening question, and where every question came from."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from reflect.core.domain import Commitment, Evidence, Theme
+from reflect.core.material import Anchor, action, commitment_question, commitment_questions, followup_questions, second_person, theme_questions
+from reflect.core.noteinput import NoteInput
+from reflect.core.phrases import SimplePhrases, bare, gerund, tidy
+from reflect.core.questions import CLOSED_STARTS, OPEN_STARTS, grounded
+
+
+def _c(text: str, status: str = "open", evidence=None) -> Commitment:
+    return Commitment(7, 3, "2026-03-02", text, status, "inferred", evidence or [], 0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("text", "asked"), [
+    ("Agreed: she will draft the first message to her team by Friday.", "How did drafting the first message to your team go?"),
+    ("[CLIENT] agreed to block two hours on Fridays for strategy work.", "How did blocking two hours on Fridays for strategy work go?"),
+    ("She'll try the 2-minute pause before answering in meetings.", "How did trying the 2-minute pause before answering in meetings go?"),
+    ("Homework: journal three evenings a week", "How did journaling three evenings a week go?"),
+    ("- [ ] visit the new site with [PERSON_2]", "How did visiting the new site with [PERSON_2] go?"),
+    ("Before next session she will decide on the role and draft the first message to her team.",
+     "How did deciding on the role and drafting the first message to your team go?"),
+    ("He is going to tell his boss that he needs a deputy, so that he can take August off.", "How did telling your boss that you need a deputy go?"),
+    ("We agreed she would map her stakeholders on one page.", "How did mapping your stakeholders on one page go?"),
+])
+def test_a_commitment_is_asked_back_in_its_own_words(text: str, asked: str) -> None:
+    assert commitment_question(_c(text)) == asked
+
+
+def test_someone_else_stays_someone_else() -> None:
+    assert second_person(action("She will ask him about his plans by 12 March.")) == "ask him about his plans"
+    assert second_person("talk to her about her workload") == "talk to her about her workload"
+    assert second_person("share the plan with her partner") == "share the plan with your partner"
+
+
+def test_a_stalled_commitment_asks_what_got_in_the_way() -> None:
+    stalled = _c("She will book the skip-level meetings.", evidence=[(5, "2026-03-16", "Still hasn't booked them.")])
+    assert commitment_question(stalled) == "What got in the way of booking the skip-level meetings?"
+
+
+def test_a_list_item_that_is_not_an_action_is_asked_about_as_a_thing() -> None:
+    assert commitment_question(_c("- the coffee with [PERSON_1]")) == "Where are things with the coffee with [PERSON_1]?"
+
+
+def test_commitment_questions_are_open_cite_their_passage_and_say_why() -> None:
+    items = [_c("She will draft the memo."), _c("Agreed to call the care home.", "done"), _c("[CLIENT] will ask [PERSON_1] for a mentor.")]
+    items[2].date = "2026-03-09"
+    qs = commitment_questions(items, limit=3)
+    assert [q.text for q in qs] == ["How did asking [PERSON_1] for a mentor go?", "How did drafting the memo go?"]  # done ones are not asked; newest first
+    for q in qs:
+        assert q.source == "commitment" and q.why and q.evidence[0].note_id == 3
+        assert q.text.lower().startswith(OPEN_STARTS) and not q.text.lower().startswith(CLOSED_STARTS)
+        assert grounded(q.text, q.evidence[0].text)
+
+
+def _theme(label: str, trend: str = "steady") -> Theme:
+    sessions = [Evidence(1, "2026-01-05", "", 0), Evidence(4, "2026-02-02", "", 1)]
+    return Theme(label, "", sessions, [0.5, 0.5], [Evidence(4, "2026-02-02", "Mum fell again; the care home forms are still not done.", 1)], trend)  # type: ignore[arg-type]
+
+
+def test_theme_questions_are_anchored_on_the_latest_evidence() -> None:
+    anchor = Anchor("the care home forms", Evidence(4, "2026-02-02", "Mum fell again; the care home forms are still not done.", 1))
+    resolved = _theme("Old topic", "resolved")
+    qs = theme_questions([resolved, _theme("Caring for a parent", "rising")], {"Caring for a parent": anchor, "Old topic": anchor})
+    assert [q.text for q in qs] == ["What is making the care home forms come up more often lately?"]
+    assert qs[0].source == "theme" and qs[0].evidence == [anchor.passage] and "Caring for a parent" in qs[0].why
+    assert grounded(qs[0].text, anchor.passage.text)
+
+
+def test_followup_asks_about_what_was_agreed_and_the_themes_touched() -> None:
+    anchor = Anchor("her weekly reviews", Evidence(3, "2026-03-02", "She still does her weekly reviews of every deck.", 0))
+    qs = followup_questions([_c("She will hand the Monday review to [PERSON_1].")], [_theme("Delegation")], {"Delegation": anchor})
+    assert [q.text for q in qs] == [
+        "What would help you follow through on handing the Monday review to [PERSON_1]?",
+        "What stayed with you after we talked about your weekly reviews?",
+    ]
+    assert [q.source for q in qs] == ["commitment", "theme"]
+
+
+def test_phrases_and_verb_forms() -> None:
+    assert [gerund(w) for w in ("visit", "open", "refer", "write")] == ["visiting", "opening", "referring", "writing"]
+    assert gerund("coffee") is None
+    assert tidy("her") is None and tidy("Tuesday") is None and tidy("[PERSON_1]") is None
+    assert tidy("the care home forms") == "the care home forms" and bare("the care home forms") == "care home forms"
+    assert SimplePhrases().noun_phrases(["She reviews every deck herself."]) == [["reviews", "deck herself"]]
+
+
+def test_prep_questions_come_from_the_clients_material_first(fake_practice) -> None:
+    p = fake_practice
+    c = p.roster.add_client("Maria Gonzalez")
+    p.notes.add(c, [
+        NoteInput(date(2026, 1, 5), "She reviews every deck herself and works late. Agreed: she will hand the Monday review to the team.", "t"),
+        NoteInput(date(2026, 1, 19), "Still reviewing every deck herself; the late nights continue. She will block Friday mornings for strategy.", "t"),
+    ])
+    p.components.llm.outputs.append("not json")  # the model's answer is unusable: nothing of it is kept
+    brief = p.insight.prep(c)
+    sources = [q.source for q in brief.questions]
+    assert len(brief.questions) == 5 and sources.count("commitment") >= 1
+    assert sum(s in ("commitment", "theme") for s in sources) >= sources.count("bank")
+    assert all(q.why for q in brief.questions) and all(q.evidence for q in brief.questions)
+    assert brief.opening is not None and all(brief.opening.text != q.text for q in brief.questions)
+    assert "How did blocking Friday mornings for strategy go?" in [q.text for q in brief.questions]
+    assert "Model:" in brief.model_status
+
+
+def test_the_default_model_is_not_asked_to_write(tmp_path) -> None:
+    from reflect.core.components import Components
+    from reflect.core.embedding import HashEmbedder
+    from reflect.core.opener import open_practice
+    from reflect.core.redaction.fake import FakeDetector
+    from reflect.settings import Settings
+
+    class Refuses:
+        name = "default"
+
+        def generate(self, *a, **k):
+            raise AssertionError("the model was asked")
+
+    components = Components(detector=FakeDetector(), embedder=HashEmbedder(), phrases=SimplePhrases())
+    components._llm = Refuses()  # as if the shipped default had been loaded lazily, not handed in
+    with open_practice(tmp_path / "p", passphrase="a long passphrase", settings=Settings(), components=components) as p:
+        c = p.roster.add_client("Maria Gonzalez")
+        p.notes.add(c, [NoteInput(date(2026, 1, 5), "She will call the care home.", "t"), NoteInput(date(2026, 1, 9), "The care home call happened.", "t")])
+        brief = p.insight.prep(c)
+        follow = p.insight.followup(c)
+        assert p.upkeep.audit(c) == []  # nothing was sent to a model
+    assert "not asked" in brief.model_status and "not asked" in follow.status
+    assert follow.recap and "extractive" in follow.status
