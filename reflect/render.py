@@ -15,6 +15,12 @@ from rich.text import Text
 from reflect.core.domain import PLACEHOLDER_RE, Note, PrepBrief, Question, Redaction, Theme
 
 Reid = Callable[[str], str]
+
+
+def said(reid: Reid, text: str, note_id: int) -> str:
+    """A quote from note ``note_id``, names as written there when ``reid`` can tell (a Reidentifier)."""
+    quote = getattr(reid, "quote", None)
+    return str(quote(text, note_id)) if quote is not None else reid(text)
 TREND_MARK = {"new": "✦ new", "rising": "↑ rising", "steady": "→ steady", "fading": "↓ fading", "resolved": "✓ resolved"}
 
 
@@ -57,7 +63,7 @@ def theme_details(theme: Theme, reid: Reid) -> Group:
     if theme.keyphrases:
         lines.append(Text(f"  emergent theme; keyphrases: {', '.join(theme.keyphrases)}", style="dim"))
     for ev in theme.evidence:
-        lines.append(Text(f"  “{reid(ev.text)}” — note {ev.note_id}, {ev.date}"))
+        lines.append(Text(f"  “{said(reid, ev.text, ev.note_id)}” — note {ev.note_id}, {ev.date}"))
     return Group(*lines)
 
 
@@ -112,11 +118,15 @@ def brief_markdown(brief: PrepBrief, reid: Reid) -> str:
     line says where it came from: a note, a theme's sessions, a commitment, the bank or the model."""
     original_reid = reid
     reid = lambda text: md(original_reid(text))  # noqa: E731
+
+    def quoted(text: str, note_id: int) -> str:
+        return md(said(original_reid, text, note_id))
+
     c = brief.client
     out = [f"# Prep brief: {md(c.name)}", ""]
     if brief.last_note:
         out += [f"## Since last session ({brief.last_note.date.isoformat()}, note {brief.last_note.id})", ""]
-        out += [f"- {reid(s)}" for s in brief.summary]
+        out += [f"- {quoted(s, brief.last_note.id)}" for s in brief.summary]
         out += ["", f"_Sentences of note {brief.last_note.id} as you wrote them, the most central first._", ""]
     out += ["## Recurring themes", ""]
     if brief.themes:
@@ -126,7 +136,7 @@ def brief_markdown(brief: PrepBrief, reid: Reid) -> str:
             out.append(f"- **{md(t.label)}** — {TREND_MARK.get(t.trend, t.trend)}; {kind}; sessions: {sessions}")
             if t.evidence:
                 ev = t.evidence[0]
-                out.append(f"  - “{reid(ev.text)}” (note {ev.note_id})")
+                out.append(f"  - “{quoted(ev.text, ev.note_id)}” (note {ev.note_id})")
     else:
         out.append("- none yet (a theme recurs once it appears in two sessions)")
     out += ["", "## Commitments: did it happen?", ""]
@@ -134,9 +144,9 @@ def brief_markdown(brief: PrepBrief, reid: Reid) -> str:
         mark = {"open": "☐ open", "done": "☑ done", "dropped": "✗ dropped"}
         for item in brief.commitments:
             who = "status set by you" if item.source == "coach" else "status inferred from later notes"
-            out.append(f"- {mark.get(item.status, item.status)}: {reid(item.text)} _(agreed {item.date}, note {item.note_id}; id {item.id}; {who})_")
+            out.append(f"- {mark.get(item.status, item.status)}: {quoted(item.text, item.note_id)} _(agreed {item.date}, note {item.note_id}; id {item.id}; {who})_")
             for note_id, day, text in item.evidence[:1]:
-                out.append(f"  - later: “{reid(text)}” (note {note_id}, {day})")
+                out.append(f"  - later: “{quoted(text, note_id)}” (note {note_id}, {day})")
     else:
         out.append("- none found in the notes")
     out += ["", "## Questions for the next session", ""]

@@ -40,7 +40,8 @@ def search(
     with open_for() as practice:
         c = practice.roster.client(client)
         results = practice.insight.search(c, query, k)
-        shown = [practice.roster.reidentifier(c)(p.text) for p in results]
+        reid = practice.roster.reidentifier(c)
+        shown = [reid.quote(p.text, p.note_id) for p in results]
     if as_json:
         _print_json(shapes.search(results))
         return
@@ -150,8 +151,8 @@ def commitment_list(
 
     table = Table("id", "agreed", "commitment", "status", "evidence")
     for x in items:
-        ev = "; ".join(f"note {n}: {reid(t)[:60]}…" for n, _d, t in x.evidence[:1])
-        table.add_row(str(x.id), x.date, Text(reid(x.text)), x.status + (" (you)" if x.source == "coach" else ""), Text(ev))
+        ev = "; ".join(f"note {n}: {reid.quote(t, n)[:60]}…" for n, _d, t in x.evidence[:1])
+        table.add_row(str(x.id), x.date, Text(reid.quote(x.text, x.note_id)), x.status + (" (you)" if x.source == "coach" else ""), Text(ev))
     _console().print(table)
 
 

@@ -45,13 +45,35 @@ def check_name(name: str, what: str) -> str:
 
 
 class Reidentifier:
-    """Puts a client's real names back into redacted text, for the coach's screen only."""
+    """Puts a client's real names back into redacted text, for the coach's screen only.
 
-    def __init__(self, pmap: PseudonymMap) -> None:
+    Called on text, it uses each person's display name. ``quote(text, note_id)`` is for the coach's
+    own words quoted from a note: each name comes back as it was written there ("Bex", not "Rebecca
+    Hartley"), when the note is one of ``notes`` (id → (original, redacted))."""
+
+    def __init__(self, pmap: PseudonymMap, notes: dict[int, tuple[str, str]] | None = None) -> None:
         self._map = pmap
+        self._notes = notes or {}
+        self._forms: dict[str, set[str]] | None = None
 
     def __call__(self, text: str) -> str:
         return self._map.reidentify(text)
+
+    def quote(self, text: str, note_id: int) -> str:
+        """A quote from note ``note_id`` with the names as written in that note."""
+        from reflect.core.redaction.surface import restore
+
+        found = self._notes.get(note_id)
+        if found is None:
+            return self(text)
+        if self._forms is None:
+            forms: dict[str, set[str]] = {}
+            for row in self._map.rows:
+                if row.origin != "ignored":
+                    forms.setdefault(row.placeholder, set()).add(row.key)
+            self._forms = forms
+        display = {p: self._map.display(p) or p for p in self._forms}
+        return restore(text, found[0], found[1], self._forms, display)
 
     def name_of(self, placeholder: str) -> str | None:
         """The name a placeholder stands for (None when it is not on this client's map)."""
@@ -174,7 +196,8 @@ class Roster:
 
     # the map ------------------------------------------------------------------------------------
     def reidentifier(self, client: Client) -> Reidentifier:
-        return Reidentifier(self._ctx.map(client))
+        notes = {n.id: (n.original, n.redacted) for n in self._ctx.store.notes(client.id)}
+        return Reidentifier(self._ctx.map(client), notes)
 
     def entries(self, client: Client) -> list[RosterEntry]:
         """Every entry of the client's map, roster and learned, grouped by placeholder: what is

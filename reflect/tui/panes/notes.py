@@ -109,7 +109,7 @@ class NotesPane(ReportsWorkerErrors, Horizontal):
         number = next((i for i, n in enumerate(practice_of(self).notes.list(self.client), 1) if n.id == note.id), None)
         mode.append(f"\nsession #{number} · {note.date.isoformat()} · note id {note.id}", "dim")
         if self.passage:
-            shown = self.passage if self.show_redacted else practice_of(self).roster.reidentifier(self.client)(self.passage)
+            shown = self.passage if self.show_redacted else practice_of(self).roster.reidentifier(self.client).quote(self.passage, note.id)
             mode.append("\nFound by search: ", "bold").append(shown, "italic")
             start = body.plain.find(shown)
             if start >= 0:

@@ -70,7 +70,7 @@ class SearchPane(ReportsWorkerErrors, Vertical):
             self.post_message(WorkFailed(str(exc)))
             self.post_message(SearchFound([]))
             return
-        self.post_message(SearchFound([(p.note_id, f"#{number.get(p.note_id, '?')} · {p.date} · {p.score:.2f}", reid(p.text), p.text) for p in results]))
+        self.post_message(SearchFound([(p.note_id, f"#{number.get(p.note_id, '?')} · {p.date} · {p.score:.2f}", reid.quote(p.text, p.note_id), p.text) for p in results]))
 
     @on(SearchFound)
     def _found(self, message: SearchFound) -> None:
