@@ -93,8 +93,12 @@ class Validation:
     schema_valid: bool = False
 
 
-def validate(raw: str, passages: list[Passage], known_placeholders: set[str], leaks: Callable[[str], bool], limit: int) -> Validation:
-    """Check the model's raw output. ``leaks(text)`` is True when the text contains a raw identifier."""
+def validate(
+    raw: str, passages: list[Passage], known_placeholders: set[str], leaks: Callable[[str], bool], limit: int,
+    generic: Callable[[str], bool] | None = None,
+) -> Validation:
+    """Check the model's raw output. ``leaks(text)`` is True when the text contains a raw identifier;
+    ``generic(text)`` when it is a stock question (the question bank's, in other words)."""
     result = Validation()
     try:
         data = json.loads(raw)
@@ -134,10 +138,12 @@ def validate(raw: str, passages: list[Passage], known_placeholders: set[str], le
             reason = "repeats itself"
         elif any(near_duplicate(text, q.text) for q in result.accepted):
             reason = "duplicate"
+        elif generic is not None and generic(text):
+            reason = "generic: a question-bank question, not about this client"
         elif not grounded(text, passages[cited - 1].text):
             reason = "not about the passage it cites"
         if reason:
-            result.rejected.append((reason, text))
+            result.rejected.append((reason, "" if reason == "contains an identifier" else text))  # never keep a raw name
             continue
         assert isinstance(cited, int)  # checked above: an item that cites no existing passage is rejected
         p = passages[cited - 1]

@@ -7,6 +7,7 @@ fills what it does not get right. Passages are found again by position (note id,
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
     from reflect.core.prompts import BankQuestion, TaxonomyTheme
 
 QUESTION_COUNT = 5
+#: An emergent theme whose centre is this close (cosine, MiniLM) to a phrase of a taxonomy theme is
+#: named with that theme in front, as its qualifier.
+NEAR_TAXONOMY = 0.5
 FOLLOWUP_COUNT = 3
 
 
@@ -99,7 +103,40 @@ class Insight:
         kept = [p for p in passages if p is not None]
         sims = similarity(vectors[rows], phrase_vectors, owner, len(taxonomy))
         named = find_themes(notes, kept, sims, taxonomy)
-        return combine(named, emergent_themes(notes, kept, vectors[rows]))
+        emergent = emergent_themes(notes, kept, vectors[rows])
+        if emergent:
+            self._name(client, emergent)
+        return combine(named, emergent)
+
+    def _name(self, client: Client, emergent: list[Theme]) -> None:
+        """Name each emergent theme by a phrase of its own evidence: the noun phrase closest in meaning
+        to the theme's passages, favouring one that recurs across its sessions; with the nearest theme
+        of the coach's taxonomy in front when the theme is close to one ("Caring for a parent: care home
+        forms"). A theme with no such phrase keeps its keyphrases."""
+        import numpy as np
+
+        from reflect.core.domain import PLACEHOLDER_RE
+        from reflect.core.phrases import bare
+
+        ctx = self._ctx
+        taxonomy, phrase_vectors, owner = self._taxonomy_vectors()
+        quotes = [[ev.text for ev in t.evidence] for t in emergent]
+        found = ctx.components.phrases.noun_phrases([" … ".join(q) for q in quotes])
+        for theme, texts, phrases in zip(emergent, quotes, found):
+            names = sorted({bare(x) for x in phrases if not PLACEHOLDER_RE.search(x) and len(bare(x)) > 3})
+            if not names or not texts:
+                continue
+            vectors = ctx.embed(client.id, texts + names)
+            centre = vectors[: len(texts)].mean(axis=0)
+            centre = centre / max(float(np.linalg.norm(centre)), 1e-9)
+            spread = {n: sum(n.lower() in t.lower() for t in texts) for n in names}
+            scores = vectors[len(texts):] @ centre
+            best = max(range(len(names)), key=lambda i: (float(scores[i]) + 0.05 * (spread[names[i]] - 1) + 0.03 * min(len(names[i].split()), 3), -i))
+            name = names[best][:1].upper() + names[best][1:]
+            near = phrase_vectors @ centre
+            top = int(owner[int(np.argmax(near))])
+            theme.label = f"{taxonomy[top].label}: {names[best]}" if float(near.max()) >= NEAR_TAXONOMY else name
+            theme.description = f"emergent: found in this client's sessions, named by a phrase of its evidence ({', '.join(theme.keyphrases)})"
 
     def summary(self, note: Note, limit: int = 3) -> list[str]:
         """Extractive summary of one note (redacted): its most central sentences that make sense on their
@@ -202,7 +239,7 @@ class Insight:
             themes=", ".join(t.label for t in themes[:5]) or "none yet", passages=format_passages(context), count=QUESTION_COUNT
         )
         generation = ctx.ask(client, "questions", messages, schema(len(context), QUESTION_COUNT), on_text, cancelled)
-        result = validate(generation.text, context, ctx.map(client).placeholders(), ctx.leak_check(client), QUESTION_COUNT)
+        result = validate(generation.text, context, ctx.map(client).placeholders(), ctx.leak_check(client), QUESTION_COUNT, self._generic())
         for q in result.accepted:
             q.why = f"written by the model ({ctx.components.llm.name}) from note {q.evidence[0].note_id}; passed every check"
         if not result.schema_valid:
@@ -211,6 +248,13 @@ class Insight:
             reasons = sorted({r for r, _ in result.rejected})
             note = f"{len(result.accepted)} accepted" + (f", rejected: {', '.join(reasons)}" if reasons else "")
         return result.accepted, result.rejected, generation, note
+
+    def _generic(self) -> Callable[[str], bool]:
+        """True for a question that is a question-bank question in other words."""
+        from reflect.core.questions import near_duplicate
+
+        bank = [q.text for q in self._ctx.prompts.question_bank()]
+        return lambda text: any(near_duplicate(text, b, 0.6) for b in bank)
 
     def _compose(
         self, client: Client, groups: list[list[Question]], themes: list[Theme], context: list[Passage], count: int,
@@ -316,7 +360,7 @@ class Insight:
         generation = ctx.ask(client, "followup", messages, _followup_schema(len(context), count), on_text, cancelled)
         known = ctx.map(client).placeholders()
         leaks = ctx.leak_check(client)
-        result = validate(generation.text, context, known, leaks, count)
+        result = validate(generation.text, context, known, leaks, count, self._generic())
         for q in result.accepted:
             q.why = f"written by the model from note {q.evidence[0].note_id}; passed every check"
         recap = ""
