@@ -85,7 +85,7 @@ def main() -> None:
         if not DATASETS.is_dir():
             print(f"recovery skipped: {DATASETS} is absent")
         else:
-            from reflect.core.themes import kmeans, session_vectors
+            from reflect.core.themes import cluster, session_vectors
 
             scores, spurious, reported, ceiling = [], [], [], []
             for k, sessions in enumerate(pseudo_clients(args.clients, args.seed)):
@@ -102,7 +102,7 @@ def main() -> None:
                 spurious.append(sum(max(jaccard(s, ids) for ids in planted.values()) < 1 / 3 for s in sets))
                 positions, vectors = p.context.index(client).all()
                 ids, session_matrix = session_vectors(notes, p.context.with_text(client, positions, notes), vectors)
-                labels = kmeans(session_matrix, len(planted))
+                labels = cluster(session_matrix, len(planted))
                 groups = [{ids[i] for i in range(len(ids)) if labels[i] == j} for j in set(labels)]
                 ceiling.extend(max(jaccard(planted_ids, g) for g in groups) for planted_ids in planted.values())
             results.update({

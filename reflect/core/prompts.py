@@ -35,6 +35,8 @@ class PromptTemplate:
 class TaxonomyTheme:
     label: str
     description: str
+    examples: tuple[str, ...] = ()
+    """Sentences written the way a coach notes the theme: matched like the description's phrases."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class PromptLibrary:
     def taxonomy(self) -> list[TaxonomyTheme]:
         data = self._toml("themes.toml")
         try:
-            return [TaxonomyTheme(t["label"], t["description"]) for t in data["theme"]]
+            return [TaxonomyTheme(t["label"], t["description"], tuple(str(x) for x in t.get("examples", []))) for t in data["theme"]]
         except KeyError as exc:
             raise InputError(f"themes file {self.path('themes.toml')}: every theme needs {exc}") from None
 

@@ -5,8 +5,8 @@ Two sources, combined (``combine``):
 - **Taxonomy.** Each passage of a client's redacted notes is compared with every theme of the
   coach-editable taxonomy (``prompts/themes.toml``) by embedding similarity. A passage counts for a
   theme when the similarity clears a threshold and is close to that passage's best match.
-- **Emergent.** The client's sessions are grouped by spherical k-means (the number of groups chosen
-  by silhouette), each group's centre becomes a theme, and passages are assigned to the centres they
+- **Emergent.** The client's sessions are grouped by spherical k-means (scikit-learn; the number of
+  groups chosen by silhouette), each group's centre becomes a theme, and passages are assigned to the centres they
   are close to; labels are the group's keyphrases.
 
 Both assign *passages*, so a note about three things counts for three themes. A theme *recurs* when
@@ -50,7 +50,7 @@ def theme_phrases(taxonomy: list[TaxonomyTheme]) -> tuple[list[str], np.ndarray]
     phrases: list[str] = []
     owner: list[int] = []
     for k, theme in enumerate(taxonomy):
-        parts = [theme.label] + [x.strip() for x in re.split(r"[,;.]", theme.description) if len(x.strip()) > 3]
+        parts = [theme.label] + [x.strip() for x in re.split(r"[,;.]", theme.description) if len(x.strip()) > 3] + list(theme.examples)
         phrases.extend(parts)
         owner.extend([k] * len(parts))
     return phrases, np.asarray(owner)
@@ -165,43 +165,21 @@ def session_vectors(notes: list[Note], passages: list[Passage], vectors: np.ndar
     return ids, means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-9)
 
 
-def kmeans(vectors: np.ndarray, k: int, restarts: int = 8, iterations: int = 25) -> np.ndarray:
-    """Spherical k-means (cosine), best of ``restarts`` seeded starts: deterministic for given input."""
-    best: tuple[float, np.ndarray] | None = None
-    for seed in range(restarts):
-        rng = np.random.default_rng(seed)
-        centres = vectors[rng.choice(len(vectors), k, replace=False)]
-        for _ in range(iterations):
-            labels = np.argmax(vectors @ centres.T, axis=1)
-            moved = np.stack([vectors[labels == j].mean(axis=0) if (labels == j).any() else centres[j] for j in range(k)])
-            moved /= np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-9)
-            if np.allclose(moved, centres):
-                break
-            centres = moved
-        fit = float((vectors @ centres.T).max(axis=1).sum())
-        if best is None or fit > best[0]:
-            best = (fit, np.argmax(vectors @ centres.T, axis=1))
-    assert best is not None  # restarts >= 1
-    return best[1]
+def cluster(vectors: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """Spherical k-means: scikit-learn's k-means on unit vectors (so closeness is cosine), several
+    seeded starts, deterministic for given input."""
+    from sklearn.cluster import KMeans
+
+    return np.asarray(KMeans(n_clusters=k, n_init=8, random_state=seed).fit_predict(vectors))
 
 
 def silhouette(vectors: np.ndarray, labels: np.ndarray) -> float:
-    """Mean silhouette under cosine distance: how much closer each row is to its own cluster than to
-    the nearest other one (-1..1). Used to choose how many emergent themes a client's sessions hold."""
-    distance = 1.0 - vectors @ vectors.T
-    clusters = np.unique(labels)
-    if len(clusters) < 2:
+    """Mean silhouette under cosine distance (scikit-learn), 0 for fewer than two clusters."""
+    from sklearn.metrics import silhouette_score
+
+    if len(set(labels.tolist())) < 2 or len(set(labels.tolist())) >= len(vectors):
         return 0.0
-    scores = []
-    for i in range(len(vectors)):
-        own = labels == labels[i]
-        if own.sum() <= 1:
-            scores.append(0.0)
-            continue
-        a = distance[i, own].sum() / (own.sum() - 1)
-        b = min(distance[i, labels == c].mean() for c in clusters if c != labels[i])
-        scores.append((b - a) / max(a, b, 1e-9))
-    return float(np.mean(scores))
+    return float(silhouette_score(vectors, labels, metric="cosine"))
 
 
 _KEYPHRASE_STOP = set(
@@ -264,7 +242,7 @@ def emergent_themes(notes: list[Note], passages: list[Passage], vectors: np.ndar
         return []
     best: tuple[float, np.ndarray, int] | None = None
     for k in range(2, top + 1):
-        labels = kmeans(sessions, k)
+        labels = cluster(sessions, k)
         score = silhouette(sessions, labels)
         if best is None or score > best[0]:
             best = (score, labels, k)

@@ -121,16 +121,16 @@ def test_bank_fills_gaps_with_theme_questions_first() -> None:
 
 
 def test_kmeans_and_silhouette_find_the_groups_that_are_there() -> None:
-    from reflect.core.themes import kmeans, silhouette
+    from reflect.core.themes import cluster, silhouette
 
     rng = np.random.default_rng(0)
     centres = np.eye(6, dtype=np.float32)[:3]
     v = np.concatenate([c + 0.15 * rng.standard_normal((5, 6)) for c in centres]).astype(np.float32)
     v /= np.linalg.norm(v, axis=1, keepdims=True)
-    labels = kmeans(v, 3)
+    labels = cluster(v, 3)
     assert all(len(set(labels[g * 5:(g + 1) * 5])) == 1 for g in range(3)) and len(set(labels)) == 3
     assert silhouette(v, labels) > 0.5
-    assert silhouette(v, kmeans(v, 2)) < silhouette(v, labels)  # the true number of groups scores best
+    assert silhouette(v, cluster(v, 2)) < silhouette(v, labels)  # the true number of groups scores best
     shuffled = rng.permutation(labels)
     assert silhouette(v, shuffled) < 0.1
 
