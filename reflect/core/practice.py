@@ -139,7 +139,7 @@ class Practice:
         ctx.finish_reredaction = reredactor.finish
         self._ctx = ctx
         self.roster = Roster(ctx, reredactor)
-        self.commitments = Commitments(ctx)
+        self.commitments = Commitments(ctx, reredactor)
         self.goals = Goals(ctx, self.commitments)
         self.notes = Notes(ctx, reredactor, self.commitments)
         self.insight = Insight(ctx, self.commitments)
