@@ -140,7 +140,7 @@ class Practice:
         self._ctx = ctx
         self.roster = Roster(ctx, reredactor)
         self.commitments = Commitments(ctx, reredactor)
-        self.goals = Goals(ctx, self.commitments)
+        self.goals = Goals(ctx, self.commitments, reredactor)
         self.notes = Notes(ctx, reredactor, self.commitments)
         self.insight = Insight(ctx, self.commitments)
         self.upkeep = Upkeep(ctx, reredactor)

@@ -269,3 +269,18 @@ def test_progress_without_goals_or_notes(fake_practice) -> None:
     p.goals.add(c, "Lead the former peers")
     [only] = p.goals.progress(c).goals
     assert only.sessions == [] and only.commitments == []
+
+
+def test_a_name_learned_from_a_goal_is_redacted_from_the_stored_notes(fake_practice) -> None:
+    """The goal teaches the map a name the stored notes hold alone ("Quellan"): the notes are
+    re-redacted with the goal, as when a note teaches a name, so progress never quotes it."""
+    p = fake_practice
+    c = p.roster.add_client("Maria Gonzalez")
+    p.notes.add(c, [NoteInput(date(2026, 1, 5), "Maria argued with Quellan about the board deck again.", "t")])
+    assert "Quellan" in p.notes.get(c, 1).redacted  # the fake detector misses a lone surname
+    p.goals.add(c, "Settle the board deck with Zorbik Quellan")
+    assert "Quellan" not in p.notes.get(c, 1).redacted  # re-redacted with the goal
+    [found] = p.goals.progress(c).goals
+    assert found.evidence is not None and found.evidence.note_id == 1
+    assert "Quellan" not in found.evidence.text and "[PERSON_" in found.evidence.text
+    assert not p.store.reredact_pending(c.id)

@@ -2,8 +2,9 @@
 
 A goal's text goes through the redaction gate with the client's map exactly like a commitment the coach
 writes (``Commitments.add``): only the redacted text is stored (sealed), a name the gate learns from it
-joins the map in the same transaction as the goal (so bad input stores neither), and a wrong goal id is
-refused before anything is redacted. Re-redaction and ``reindex`` scrub stored goals with the current
+joins the map in the same transaction as the goal (so bad input stores neither) and is then redacted
+from the stored notes (``Reredactor``, as a note that teaches a name), and a wrong goal id is refused
+before anything is redacted. Re-redaction and ``reindex`` scrub stored goals with the current
 map (``Reredactor``); ``forget`` erases them with the client; backups carry them with the store.
 
 ``progress`` ties each goal to the sessions whose passages are close to it and to the commitments that
@@ -24,6 +25,7 @@ from reflect.core.errors import InputError, NotFoundError
 from reflect.core.redaction.gate import LEARNED, PseudonymMap
 from reflect.core.services.commitments import Commitments
 from reflect.core.services.context import Context, storable_id
+from reflect.core.services.reredaction import Reredactor
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,9 +37,10 @@ MAX_CHARS = 500
 
 
 class Goals:
-    def __init__(self, ctx: Context, commitments: Commitments) -> None:
+    def __init__(self, ctx: Context, commitments: Commitments, reredactor: Reredactor) -> None:
         self._ctx = ctx
         self._commitments = commitments
+        self._reredactor = reredactor
 
     # reading --------------------------------------------------------------------------------------
     def list(self, client: Client, status: GoalStatus | None = None) -> builtins.list[Goal]:
@@ -70,9 +73,11 @@ class Goals:
         redacted, pmap = self._redact(client, text)
         store = self._ctx.store
         with store.transaction():
-            self._save_map(client, pmap)
+            learned = self._save_map(client, pmap)
             goal = store.add_goal(client.id, redacted)
         log.info("client %s: goal %d added", client.id, goal.id)
+        if learned:
+            self._reredactor.reredact(client)
         return goal
 
     def edit(self, client: Client, goal_id: int, text: str) -> Goal:
@@ -82,9 +87,11 @@ class Goals:
         redacted, pmap = self._redact(client, text)
         store = self._ctx.store
         with store.transaction():
-            self._save_map(client, pmap)
+            learned = self._save_map(client, pmap)
             store.set_goal_text(client.id, goal.id, redacted)
         log.info("client %s: goal %d reworded", client.id, goal.id)
+        if learned:
+            self._reredactor.reredact(client)
         return Goal(goal.id, goal.client_id, redacted, goal.status, goal.created, goal.position)
 
     def set_status(self, client: Client, goal_id: int, status: GoalStatus) -> None:
@@ -117,11 +124,15 @@ class Goals:
 
         ctx = self._ctx
         goals = self.list(client)
+        if not goals:
+            return Progress(client, [], len(ctx.store.note_dates(client.id)))
+        # The index first: opening it finishes a re-redaction a crash (or a name just learned from a
+        # goal) left pending, so the notes read next are the ones its positions point into.
+        index = ctx.index(client) if ctx.store.note_dates(client.id) else None
+        goals = self.list(client)  # scrubbed by that re-redaction, if one ran
         notes = ctx.store.notes(client.id)
         order = {n.id: i for i, n in enumerate(notes)}
-        if not goals:
-            return Progress(client, [], len(notes))
-        found, vectors = ctx.index(client).all() if notes else ([], np.zeros((0, 0), np.float32))
+        found, vectors = index.all() if index is not None else ([], np.zeros((0, 0), np.float32))
         passages = ctx.with_text(client, found, notes)
         rows = [i for i, p in enumerate(passages) if p is not None]
         kept = [p for p in passages if p is not None]
@@ -146,13 +157,17 @@ class Goals:
         # The last check, as at every hand-off: no name the client's map (with what it just learned) knows survives.
         return Outbound(pmap, client.id).text(redaction.redacted), pmap
 
-    def _save_map(self, client: Client, pmap: PseudonymMap) -> None:
+    def _save_map(self, client: Client, pmap: PseudonymMap) -> bool:
         """Inside the goal's transaction: the names the gate learned from its text join the map, and
-        a learned one is redacted from the stored notes at the next use of the index."""
+        the client is marked for re-redaction (done right after the write; a crash in between leaves
+        it to the next use of the index). True when a name was learned."""
+        # Decided before saving: saving the map clears what it learned.
+        learned = any(row.origin == LEARNED for row in [*pmap.new_rows, *(new for _old, new in pmap.changed_rows)])
         if pmap.dirty:
             self._ctx.store.save_map(client.id, pmap)
-            if any(row.origin == LEARNED for row in [*pmap.new_rows, *(new for _old, new in pmap.changed_rows)]):
-                self._ctx.store.mark_reredact(client.id)
+        if learned:
+            self._ctx.store.mark_reredact(client.id)
+        return learned
 
     @staticmethod
     def _missing(client: Client, goal_id: int) -> NotFoundError:
