@@ -1,5 +1,5 @@
 """Presentation shared by the front ends: the prep brief as Markdown and rich renderables for the CLI
-(redaction preview, placeholders highlighted, the theme timeline, question lists). Real names are put
+(redaction preview, placeholders highlighted, the theme timeline, question lists, progress on goals). Real names are put
 back here, through the ``reid`` callable the caller passes, and only for the coach's screen.
 """
 
@@ -12,7 +12,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from reflect.core.domain import PLACEHOLDER_RE, Note, PrepBrief, Question, Redaction, Theme
+from reflect.core.domain import PLACEHOLDER_RE, GoalProgress, Note, PrepBrief, Progress, Question, Redaction, Theme
 
 Reid = Callable[[str], str]
 
@@ -159,3 +159,37 @@ def brief_markdown(brief: PrepBrief, reid: Reid) -> str:
             out.append(f"   - _why: {reid(q.why)}_")
     out += ["", f"_{md(brief.model_status)}. Everything the model saw was redacted; `reflect audit` shows it._", ""]
     return "\n".join(out)
+
+
+GOAL_MARK = {"open": "○ open", "achieved": "✓ achieved", "dropped": "✗ dropped"}
+
+
+def goal_details(gp: GoalProgress, sessions: int, reid: Reid) -> Group:
+    """One goal: its status, the sessions that talk about it, the latest such passage and the
+    commitments that serve it (names restored). Every piece of text is data, never markup."""
+    g = gp.goal
+    lines = [Text.assemble((f"{g.id}. ", "bold"), (reid(g.text), "bold"), f"  {GOAL_MARK.get(g.status, g.status)}, since {g.created}")]
+    if gp.sessions:
+        dates = ", ".join(s.date for s in gp.sessions[-4:]) + (" …" if len(gp.sessions) > 4 else "")
+        lines.append(Text(f"  talked about in {len(gp.sessions)} of {sessions} sessions ({dates})"))
+    else:
+        lines.append(Text(f"  not talked about in any of {sessions} sessions yet", style="dim"))
+    if gp.evidence is not None:
+        lines.append(Text(f"  latest: “{reid(gp.evidence.text)}” — note {gp.evidence.note_id}, {gp.evidence.date}"))
+    if gp.commitments:
+        lines.append(Text(f"  commitments: {gp.done} done, {gp.open} open, {gp.dropped} dropped"))
+        for c in gp.commitments[-5:]:
+            lines.append(Text(f"    [{c.status}] {reid(c.text)} ({c.date})"))
+    else:
+        lines.append(Text("  no commitment serves it yet", style="dim"))
+    return Group(*lines)
+
+
+def progress_view(progress: Progress, reid: Reid) -> Group | Text:
+    """Every goal of the engagement with its progress, for the CLI and the app."""
+    if not progress.goals:
+        return Text(f"No goals written down for {progress.client.name} yet: why did they come?")
+    parts: list[Group | Text] = [Text(f"Progress of {progress.client.name} on {len(progress.goals)} goal(s) over {progress.sessions} session(s)\n", style="bold")]
+    for gp in progress.goals:
+        parts += [goal_details(gp, progress.sessions, reid), Text("")]
+    return Group(*parts)

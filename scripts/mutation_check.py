@@ -1,8 +1,8 @@
 """Mutation check of the privacy boundary: break each hand-off on purpose and expect the tests to fail.
 
 Each mutant is one textual change to reflect's source that hands original (unredacted) text, or text
-out of step with the roster, to the embedder, the index, the model, the store's redacted column or the
-commitments. The script copies the package to a temporary directory, applies one mutant at a time,
+out of step with the roster, to the embedder, the index, the model, the store's redacted column, the
+commitments or the engagement's goals. The script copies the package to a temporary directory, applies one mutant at a time,
 runs the boundary and practice tests against the copy, and counts the mutant killed when they fail.
 A mutant whose text is no longer found in the source is reported as stale (the script then fails too),
 so the list cannot silently rot.
@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TESTS = ["tests/unit/test_boundary.py", "tests/unit/test_practice.py"]
+TESTS = ["tests/unit/test_boundary.py", "tests/unit/test_practice.py", "tests/unit/test_goals.py"]
 
 #: (name, file, original text, mutated text)
 MUTANTS: list[tuple[str, str, str, str]] = [
@@ -68,6 +68,10 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      'return body + ("(?:e?s)?" if plural else "")', "return body"),
     ("gate: hyphen variants not folded", "reflect/core/redaction/text.py",
      """**{ord(c): "-" for c in HYPHENS}, """, ""),
+    ("goal -> store: the coach's raw text stored", "reflect/core/services/goals.py",
+     "return Outbound(pmap, client.id).text(redaction.redacted), pmap", "return text, pmap"),
+    ("re-redaction: goals keep a name put on the roster later", "reflect/core/services/reredaction.py",
+     "            store.scrub_goals(client.id, scrub)", "            pass"),
     ("gate: a name learned later not applied to earlier notes", "reflect/core/services/notes.py",
      "        if learned:\n            # The batch taught", "        if False:\n            # The batch taught"),
 ]

@@ -3,7 +3,7 @@
 Owns the public CLI contract (README): command names, options, exit codes and JSON shapes
 (``reflect.cli.shapes``). Errors a coach can fix are one line on stderr and a non-zero exit (converted
 in one place, ``_base._run``). Heavy modules are imported inside commands, so ``reflect --help`` stays
-fast and loads no model library. The commands live in ``roster``, ``notes``, ``insight`` and ``upkeep``.
+fast and loads no model library. The commands live in ``roster``, ``notes``, ``insight``, ``goals`` and ``upkeep``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Annotated, Optional
 import typer
 
 from reflect import __version__
-from reflect.cli import insight, notes, roster, upkeep  # noqa: F401 - each registers its commands
+from reflect.cli import goals, insight, notes, roster, upkeep  # noqa: F401 - each registers its commands
 from reflect.cli._base import Options, _passphrase_prompt, _run, app, begin, root
 from reflect.core import hardening
 

@@ -38,10 +38,12 @@ client_app = typer.Typer(help="Manage clients.", no_args_is_help=True)
 person_app = typer.Typer(help="Manage the people around a client (the roster).", no_args_is_help=True)
 note_app = typer.Typer(help="Add and read session notes.", no_args_is_help=True)
 commitment_app = typer.Typer(help="Commitments a client made, and whether they happened.", no_args_is_help=True)
+goal_app = typer.Typer(help="The engagement's goals: why the client came ('reflect progress' shows how the sessions move them).", no_args_is_help=True)
 app.add_typer(client_app, name="client")
 app.add_typer(person_app, name="person")
 app.add_typer(note_app, name="note")
 app.add_typer(commitment_app, name="commitment")
+app.add_typer(goal_app, name="goal")
 
 log = logging.getLogger("reflect")
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from reflect.core.domain import Client, Commitment, Evidence, Note, Passage, Person, PrepBrief, Question, Redaction, Theme
+    from reflect.core.domain import Client, Commitment, Evidence, Goal, GoalProgress, Note, Passage, Person, PrepBrief, Progress, Question, Redaction, Theme
     from reflect.core.services.results import ClientSummary, DoctorCheck, Followup, PromptRecord, Reredaction, RosterEntry
 
 Json = dict[str, Any]
@@ -93,6 +93,25 @@ def commitment(c: Commitment, reid: Reid) -> Json:
         "status": c.status, "source": c.source,
         "evidence": [{"note_id": n, "date": d, "text": t} for n, d, t in c.evidence],
     }
+
+
+def goal(g: Goal, reid: Reid) -> Json:
+    return {"id": g.id, "text": g.text, "display": reid(g.text), "status": g.status, "created": g.created, "position": g.position}
+
+
+def goal_progress(gp: GoalProgress, reid: Reid) -> Json:
+    ev = gp.evidence
+    return {
+        **goal(gp.goal, reid),
+        "sessions": [{"note_id": s.note_id, "date": s.date, "strength": st} for s, st in zip(gp.sessions, gp.strengths, strict=True)],
+        "evidence": {"note_id": ev.note_id, "chunk": ev.chunk, "date": ev.date, "text": ev.text, "display": reid(ev.text)} if ev else None,
+        "commitments": [commitment(c, reid) for c in gp.commitments],
+        "commitments_done": gp.done, "commitments_open": gp.open, "commitments_dropped": gp.dropped,
+    }
+
+
+def progress(p: Progress, reid: Reid) -> Json:
+    return {"client": p.client.id, "sessions": p.sessions, "goals": [goal_progress(gp, reid) for gp in p.goals]}
 
 
 def brief(b: PrepBrief, reid: Reid) -> Json:

@@ -1,4 +1,5 @@
-"""The fictional demo practice: three invented clients, their rosters and dated session notes.
+"""The fictional demo practice: three invented clients, their rosters, dated session notes and the
+goals each came with.
 
 ``load_demo`` fills an empty practice from ``reflect/demo_data`` through the same pipeline a coach's
 own notes go through (redaction gate, store, index). A marker file tells a demo directory apart from a
@@ -33,7 +34,7 @@ def reset_demo_dir(path: Path) -> None:
 
 
 def load_demo(practice: Practice) -> list[str]:
-    """Add the demo clients, rosters and notes; return client names in order."""
+    """Add the demo clients, rosters, notes and goals; return client names in order."""
     spec = tomllib.loads((DEMO_DATA / "practice.toml").read_text(encoding="utf-8"))
     names = []
     for entry in spec["client"]:
@@ -42,5 +43,7 @@ def load_demo(practice: Practice) -> list[str]:
             practice.roster.add_person(client, person["name"], person.get("aliases", []), person.get("role"))
         files = sorted((DEMO_DATA / entry["folder"]).glob("*.md"))
         practice.notes.add(client, read_files(files, max_chars=practice.settings.max_note_chars, explicit=None))
+        for goal in entry.get("goals", []):
+            practice.goals.add(client, goal)
         names.append(client.name)
     return names

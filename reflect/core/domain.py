@@ -1,5 +1,5 @@
 """The coach's world as plain data: clients, the roster around them, notes, passages, themes,
-questions and the prep brief. No I/O here and no heavy imports.
+questions, the prep brief, and the engagement's goals with their progress. No I/O here and no heavy imports.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ QuestionSource = Literal["commitment", "theme", "goal", "model", "bank"]
 """Where a question came from: an open commitment or a recurring theme of the client (asked in the
 notes' own words), an engagement goal, the language model (validated), or the question bank."""
 COMMITMENT_STATUSES: tuple[CommitmentStatus, ...] = ("open", "done", "dropped")
+GoalStatus = Literal["open", "achieved", "dropped"]
+"""Where a goal of the engagement stands: still being worked on, reached, or let go."""
+GOAL_STATUSES: tuple[GoalStatus, ...] = ("open", "achieved", "dropped")
 
 
 @dataclass(frozen=True)
@@ -169,3 +172,56 @@ class PrepBrief:
     """Open commitments and those whose fate the latest note reports."""
     opening: Question | None = None
     """A question to open the session with (none of ``questions``)."""
+
+
+@dataclass(frozen=True)
+class Goal:
+    """Why the client came: one goal of the engagement, in the coach's words, redacted."""
+
+    id: int
+    client_id: str
+    text: str
+    """Redacted (placeholders); re-identified only for display. The coach's original is never stored."""
+    status: GoalStatus = "open"
+    created: str = ""
+    """The day the coach wrote it down (YYYY-MM-DD)."""
+    position: int | None = None
+    """The coach's order (lower first); None keeps the order they were written in."""
+
+
+@dataclass
+class GoalProgress:
+    """How one goal shows up in the sessions: where it is talked about, the latest passage that does,
+    and the commitments that serve it."""
+
+    goal: Goal
+    sessions: list[Evidence] = field(default_factory=list)
+    """Sessions (note id and date, no text) with a passage close to the goal, oldest first."""
+    strengths: list[float] = field(default_factory=list)
+    """Per session in ``sessions``: the best passage's similarity to the goal (0..1)."""
+    evidence: Evidence | None = None
+    """The closest passage of the latest such session (redacted quote, note id, chunk), or None."""
+    commitments: list[Commitment] = field(default_factory=list)
+    """The client's commitments close to the goal, in session order."""
+
+    @property
+    def done(self) -> int:
+        return sum(c.status == "done" for c in self.commitments)
+
+    @property
+    def open(self) -> int:
+        return sum(c.status == "open" for c in self.commitments)
+
+    @property
+    def dropped(self) -> int:
+        return sum(c.status == "dropped" for c in self.commitments)
+
+
+@dataclass
+class Progress:
+    """The engagement at a glance: each goal with its progress. Text fields are redacted."""
+
+    client: Client
+    goals: list[GoalProgress]
+    sessions: int
+    """How many sessions the client has had (so "3 of 8 sessions" can be said)."""

@@ -8,6 +8,7 @@ services, one per concern:
 - ``notes``: add (all or nothing, fail closed), edit, delete, re-date, preview the redaction;
 - ``insight``: search, themes, questions, the prep brief and the follow-up;
 - ``commitments``: what the client agreed to do, and whether it happened;
+- ``goals``: why the client came (the engagement's goals), and the progress the sessions show on them;
 - ``upkeep``: audit, forget, reindex, doctor.
 
 The pipeline: note -> redaction gate -> store (original + redacted, map) -> chunks -> embeddings ->
@@ -28,6 +29,7 @@ from reflect.core.errors import PassphraseError, StoreInUseError
 from reflect.core.redaction.gate import PseudonymMap
 from reflect.core.services.commitments import Commitments
 from reflect.core.services.context import Context
+from reflect.core.services.goals import Goals
 from reflect.core.services.insight import Insight
 from reflect.core.services.notes import Notes
 from reflect.core.services.reredaction import Reredactor
@@ -67,6 +69,7 @@ class Practice:
     notes: Notes
     insight: Insight
     commitments: Commitments
+    goals: Goals
     upkeep: Upkeep
 
     def __init__(self, paths: DataPaths, settings: Settings, components: Components, *, read_only: bool = False) -> None:
@@ -136,7 +139,8 @@ class Practice:
         ctx.finish_reredaction = reredactor.finish
         self._ctx = ctx
         self.roster = Roster(ctx, reredactor)
-        self.commitments = Commitments(ctx)
+        self.commitments = Commitments(ctx, reredactor)
+        self.goals = Goals(ctx, self.commitments, reredactor)
         self.notes = Notes(ctx, reredactor, self.commitments)
         self.insight = Insight(ctx, self.commitments)
         self.upkeep = Upkeep(ctx, reredactor)

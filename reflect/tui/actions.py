@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 
 from reflect.core.errors import InputError
 
-_KEY_NAMES = {"slash": "/", "question_mark": "?", "escape": "Esc", "enter": "Enter"}
+_KEY_NAMES = {"slash": "/", "question_mark": "?", "escape": "Esc", "enter": "Enter", "delete": "Del"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("add_client", "a", "Client", "add a client", palette="client: add"),
     Action("add_note", "n", "Note", "add a note (live redaction preview; ctrl+s saves)", palette="note: add with redaction preview"),
     Action("edit_note", "e", "Edit", "edit the selected note (text and date)", show=False, palette="note: edit"),
+    Action("commitments", "c", "Commitments", "commitments: mark done, drop, reopen, add, reword", show=False, palette="commitments: show and edit"),
+    Action("goals", "g", "Goals", "the engagement's goals and how the sessions move them: add, reword, mark achieved", show=False,
+           palette="goals: progress and edit"),
     Action("roster", "o", "Roster", "roster: the people around the client, always redacted", show=False, palette="roster: edit"),
     Action("search", "slash", "Search", "search this client's notes (Enter on a result opens the note)", palette="search: notes"),
     Action("themes", "t", "Themes", "recurring themes over time", palette="themes: show"),

@@ -66,3 +66,20 @@ class ReportsWorkerErrors:
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             self.post_message(WorkFailed(f"Something went wrong ({type(event.worker.error).__name__}); nothing was stored"))
+
+
+@dataclass
+class CommitmentsListed(Message):
+    """A client's commitments, ready to show: one (commitment id, line, details) per commitment, names restored."""
+
+    rows: list
+    header: RenderableType = ""
+
+
+@dataclass
+class GoalsListed(Message):
+    """A client's goals with their progress: one (goal id, line, details) per goal, names restored, and
+    the goal texts as the coach reads them (for editing)."""
+
+    rows: list
+    header: RenderableType = ""

@@ -44,12 +44,15 @@ def test_forget_leaves_no_byte_of_the_client_anywhere(tmp_path: Path, real_detec
         p.notes.add(gone, [NoteInput(date(2026, 1, i), f"Qxvbrantwhistle wrote from qxv.canary@nowhere-mail.example about ZEBRACANARY-7781 and delegation, session {i}.", "t") for i in range(1, 6)])
         p.notes.add(kept, [NoteInput(date(2026, 1, 1), "Kenji on delegation.", "t")])
         p.insight.prep(gone)
+        p.goals.add(gone, "Qxvbrantwhistle settles ZEBRACANARY-7781 with the board")
+        p.goals.progress(gone)
         db = p.store.db
         sealed = [bytes(r[0]) for r in db.execute("SELECT data_key FROM clients WHERE id = ?", (gone.id,))]
         sealed += [bytes(r[0]) for q in (
             "SELECT original FROM notes WHERE client_id = ?", "SELECT redacted FROM notes WHERE client_id = ?",
             "SELECT prompt FROM prompts WHERE client_id = ?", "SELECT entry FROM map WHERE client_id = ?",
             "SELECT text FROM commitments WHERE client_id = ?", "SELECT name FROM clients WHERE id = ?",
+            "SELECT text FROM goals WHERE client_id = ?",
         ) for r in db.execute(q, (gone.id,))]
         assert len(sealed) > 15
         index_dir = p.paths.client_index(gone.id)

@@ -125,3 +125,20 @@ def test_same_theme_in_different_words_is_one_recurring_theme(tmp_path: Path, re
     notes = sorted(n for ids in themes.values() for n in ids)
     assert "Delegation" in themes, themes
     assert len(themes["Delegation"]) == 2 and 2 not in [n - min(notes) + 1 for n in themes["Delegation"]]
+
+
+def test_progress_threshold_on_the_real_embedder(demo) -> None:
+    """The threshold of ``reflect.core.progress`` (0.34) as documented there, on the demo's redacted
+    notes and MiniLM: goals the notes talk about find their sessions, goals they never mention find
+    none, and no evidence quotes a name."""
+    maria = demo.roster.client("Maria Gonzalez")
+    kenji = demo.roster.client("Kenji Watanabe")
+    delegate = demo.goals.add(maria, "Delegate more and stop doing her team's work herself")
+    cello = demo.goals.add(maria, "Learn to play the cello")
+    marathon = demo.goals.add(kenji, "Run a marathon next spring")
+    found = {gp.goal.id: gp for c in (maria, kenji) for gp in demo.goals.progress(c).goals}
+    assert len(found[delegate.id].sessions) >= 4 and found[delegate.id].evidence is not None
+    assert found[delegate.id].commitments  # handing the deck over serves it
+    assert found[cello.id].sessions == [] and found[marathon.id].sessions == []
+    for name in ("Maria", "Gonzalez", "Daniel", "Priya", "Northwind"):
+        assert name not in found[delegate.id].evidence.text

@@ -21,6 +21,8 @@ def fill(p):
     p.roster.add_person(c, "Tom Becker", role="boss")
     p.notes.add(c, [NoteInput(date(2026, 1, 5), LONG_NOTE, "t"),
                     NoteInput(date(2026, 1, 19), "Maria delegated the deck to the team. She will book a one to one with Tom.", "t")])
+    p.goals.add(c, "Delegate the weekly board deck to the team so that Tom Becker sees she trusts them and she has her evenings back")
+    p.goals.add(c, "Cello lessons")
     p.roster.add_client("Zoe Zielinski")
     p.components.llm.outputs.append(json.dumps({"questions": [{"question": "What did delegating the weekly board deck teach [CLIENT] about trust, control and the team she leads?", "passage": 1}]}))
     return c

@@ -23,6 +23,12 @@ SCREENS = {
     "add client": ["a"],
     "forget": ["f"],
     "client without notes": ["down", "enter"],
+    "commitments": ["c"],
+    "new commitment": ["c", "a", *"Maria will ask Tom Becker for a one to one about the board deck before the quarterly review"],
+    "goals and progress": ["g"],
+    "reword goal": ["g", "e"],
+    "delete goal?": ["g", "delete"],
+    "goals of a client without notes": ["down", "g"],
 }
 
 

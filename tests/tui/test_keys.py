@@ -324,3 +324,124 @@ async def test_an_unexpected_worker_failure_in_a_pane_is_reported_by_type_only(f
         assert any("RuntimeError" in m for m in shown), shown
         assert not any("Quorvex" in m for m in shown)
         assert app.is_running
+
+
+async def _settle(app, pilot) -> None:
+    for _ in range(2):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def _rendered(renderable) -> str:
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=300, file=io.StringIO(), record=True)
+    console.print(renderable)
+    return console.export_text()
+
+
+def _options(screen) -> list[str]:
+    items = screen.query_one("#items", OptionList)
+    return [str(items.get_option_at_index(i).prompt) for i in range(items.option_count)]
+
+
+async def test_commitments_dialog_marks_reopens_adds_and_rewords(fake_practice) -> None:
+    from reflect.tui.screens.commitments import CommitmentsScreen
+
+    c = _setup(fake_practice)
+    fake_practice.notes.add(c, [NoteInput(date(2026, 1, 15), "Maria will send the deck to Tom Becker by Friday.", "t")])
+    app = ReflectApp(fake_practice)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("c")
+        await _settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, CommitmentsScreen) and app.focused is not None and app.focused.id == "items"
+        [line] = _options(dialog)
+        assert "Maria Gonzalez will send the deck to Tom Becker" in line and "(inferred)" in line  # names on screen only
+        [item] = fake_practice.commitments.list(c)
+        await pilot.press("d")
+        await _settle(app, pilot)
+        [item] = fake_practice.commitments.list(c)
+        assert (item.status, item.source) == ("done", "coach") and "(you)" in _options(dialog)[0]
+        await pilot.press("i")  # back to inference
+        await _settle(app, pilot)
+        assert fake_practice.commitments.list(c)[0].source == "inferred"
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "entry-text"
+        await pilot.press(*"Maria will call Tom Becker", "enter")
+        await _settle(app, pilot)
+        assert app.screen is dialog
+        texts = [x.text for x in fake_practice.commitments.list(c)]
+        assert "[CLIENT] will call [PERSON_1]" in texts and not any("Tom" in t for t in texts)  # redacted before it was stored
+        assert any("Maria Gonzalez will call Tom Becker" in line and "(you)" in line for line in _options(dialog))
+        await pilot.press("e")
+        await pilot.pause()
+        entry = app.screen.query_one("#entry-text", Input)
+        assert entry.value == "Maria Gonzalez will send the deck to Tom Becker by Friday."  # reworded as the coach reads it
+        entry.value = "Maria sends Tom Becker the deck"
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert "[CLIENT] sends [PERSON_1] the deck" in [x.text for x in fake_practice.commitments.list(c)]
+        await pilot.press("escape")
+        await _settle(app, pilot)
+        assert app.screen is app.workspace
+
+
+async def test_goals_dialog_adds_marks_shows_progress_and_deletes(fake_practice) -> None:
+    from reflect.tui.screens.goals import GoalsScreen
+
+    c = _setup(fake_practice)
+    app = ReflectApp(fake_practice)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("g")
+        await _settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, GoalsScreen) and _options(dialog) == []
+        assert "No goals yet" in _plain(dialog.query_one("#listing-header", Static))
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"Maria delegates the deck so Tom Becker trusts the team", "enter")
+        await _settle(app, pilot)
+        [goal] = fake_practice.goals.list(c)
+        assert goal.text == "[CLIENT] delegates the deck so [PERSON_1] trusts the team"  # redacted before it was stored
+        [line] = _options(dialog)
+        assert "Maria Gonzalez delegates the deck so Tom Becker" in line and "○ open" in line
+        details = _rendered(dialog.details[0])
+        assert "talked about in" in details and "Tom Becker" in details
+        await pilot.press("d")
+        await _settle(app, pilot)
+        assert fake_practice.goals.list(c)[0].status == "achieved" and "✓ achieved" in _options(dialog)[0]
+        await pilot.press("delete")
+        await pilot.pause()
+        await pilot.click("#yes")
+        await _settle(app, pilot)
+        assert fake_practice.goals.list(c) == [] and _options(dialog) == []
+        await pilot.press("escape")
+        await _settle(app, pilot)
+        assert app.screen is app.workspace
+
+
+async def test_a_goal_the_core_refuses_is_a_notification_and_nothing_is_stored(fake_practice) -> None:
+    c = _setup(fake_practice)
+    app = ReflectApp(fake_practice)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("g")
+        await _settle(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"x" * 3, "enter")  # long enough for the dialog, then make the core refuse it
+        await _settle(app, pilot)
+        assert [g.text for g in fake_practice.goals.list(c)] == ["xxx"]
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#entry-text", Input).value = "y" * 600
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert [g.text for g in fake_practice.goals.list(c)] == ["xxx"]
+        assert any("at most 500" in str(n.message) for n in app._notifications)

@@ -91,3 +91,29 @@ def test_roster_dialog(snap_compare, app, size) -> None:
         await _settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@sizes
+def test_commitments_dialog(snap_compare, app, size) -> None:
+    async def run_before(pilot) -> None:
+        await _settle(pilot)
+        await pilot.press("c")
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@sizes
+def test_goals_and_progress(snap_compare, app, size) -> None:
+    practice = app.practice
+    [client] = practice.store.clients()
+    practice.goals.add(client, "Delegate the weekly deck to her team so Tom Becker sees the board can trust them")
+    practice.goals.add(client, "Evenings back for the family")
+    practice.store.db.execute("UPDATE goals SET created = '2026-01-05'")  # the day written, fixed for the picture
+
+    async def run_before(pilot) -> None:
+        await _settle(pilot)
+        await pilot.press("g")
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

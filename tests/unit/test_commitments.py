@@ -164,3 +164,18 @@ def test_feelings_and_non_completions_are_not_reported_done(sentence: str) -> No
     from reflect.core.commitments import NOT_DONE, _reports_done
 
     assert not _reports_done(sentence) or NOT_DONE.search(sentence)
+
+
+def test_a_name_learned_from_a_coach_written_commitment_is_redacted_from_the_stored_notes(fake_practice) -> None:
+    """The map learns "Zorbik Quellan" from the coach's text; a note that holds "Quellan" alone is
+    re-redacted with the write (before: the learned rows were checked after saving the map had
+    cleared them, so the pending flag was never set and the note kept the name)."""
+    p = fake_practice
+    c = p.roster.add_client("Maria Gonzalez")
+    [note] = p.notes.add(c, [NoteInput(date(2026, 1, 5), "Maria argued with Quellan about the board deck.", "t")])
+    assert "Quellan" in p.notes.get(c, note.id).redacted  # the fake detector misses a lone surname
+    added = p.commitments.add(c, note.id, "Maria will settle the deck with Zorbik Quellan")
+    assert "Quellan" not in added.text
+    assert "Quellan" not in p.notes.get(c, note.id).redacted and not p.store.reredact_pending(c.id)
+    found, _ = p.context.index(c).all()
+    assert all("Quellan" not in (p.context.passage(c, x.note_id, x.chunk) or x).text for x in found)

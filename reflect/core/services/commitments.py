@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import builtins
 
+from reflect.core.boundary import Outbound
 from reflect.core.chunking import chunk, sentences
 from reflect.core.commitments import infer_status, locate
 from reflect.core.domain import COMMITMENT_STATUSES, Client, Commitment, CommitmentStatus
 from reflect.core.errors import InputError, NotFoundError
-from reflect.core.redaction.gate import LEARNED
+from reflect.core.redaction.gate import LEARNED, PseudonymMap
 from reflect.core.services.context import Context, storable_id
+from reflect.core.services.reredaction import Reredactor
 
 HORIZON = 4
 """Sessions after a commitment's own in which its fate is looked for."""
 
 
 class Commitments:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, reredactor: Reredactor | None = None) -> None:
         self._ctx = ctx
+        self._reredactor = reredactor
 
     def list(self, client: Client, horizon: int = HORIZON, *, only: set[int] | None = None) -> builtins.list[Commitment]:
         """Every commitment in a client's notes with its status: the coach's if set, else inferred
@@ -95,11 +98,13 @@ class Commitments:
         The text is redacted with the client's map like a note (fail closed); it is kept with the
         coach's status "open", so re-deriving the note's commitments never removes it."""
         note = self._ctx.note(client, note_id)  # a wrong id stores nothing, not even a name learned from the text
-        redacted = self._redact(client, text)
+        redacted, pmap = self._redact(client, text)
         store = self._ctx.store
         with store.transaction():
+            learned = self._save_map(client, pmap)  # with the commitment: learned only if it is stored
             new_id = store.add_commitment(client.id, note.id, redacted, "open")
             self._ctx.notes_changed(client.id)
+        self._learned(client, learned)
         return Commitment(new_id, note.id, note.date.isoformat(), redacted, "open", "coach")
 
     def edit(self, client: Client, commitment_id: int, text: str) -> None:
@@ -107,12 +112,14 @@ class Commitments:
         store = self._ctx.store
         if not storable_id(commitment_id) or all(row["id"] != commitment_id for row in store.commitments(client.id)):
             raise NotFoundError(f"{client.name} has no commitment {commitment_id}; 'reflect commitment list' shows them")
-        redacted = self._redact(client, text)
+        redacted, pmap = self._redact(client, text)
         with store.transaction():
+            learned = self._save_map(client, pmap)
             store.set_commitment_text(client.id, commitment_id, redacted, "open")
             self._ctx.notes_changed(client.id)
+        self._learned(client, learned)
 
-    def _redact(self, client: Client, text: str) -> str:
+    def _redact(self, client: Client, text: str) -> tuple[str, PseudonymMap]:
         text = " ".join(text.split())
         if len(text) < 3:
             raise InputError("the commitment is empty: write what the client agreed to do")
@@ -120,14 +127,25 @@ class Commitments:
             raise InputError("a commitment is one sentence or two (at most 500 characters)")
         pmap = self._ctx.map(client)
         redaction = self._ctx.components.gate.redact(text, pmap)
-        if pmap.new_rows:
-            with self._ctx.store.transaction():
-                self._ctx.store.save_map(client.id, pmap)
-                if any(row.origin == LEARNED for row in pmap.new_rows):
-                    # A name learned here is redacted from the stored notes too, at the next use of the
-                    # client's index (the pending flag a crash also leaves).
-                    self._ctx.store.mark_reredact(client.id)
-        return self._ctx.outbound(client.id).text(redaction.redacted)
+        # The last check, as at every hand-off, with the map as it now is (what it just learned included).
+        return Outbound(pmap, client.id).text(redaction.redacted), pmap
+
+    def _save_map(self, client: Client, pmap: PseudonymMap) -> bool:
+        """Inside the write's transaction: the names the gate learned join the map, and the client is
+        marked for re-redaction (the flag a crash also leaves). True when a name was learned. Decided
+        before saving: saving the map clears what it learned."""
+        learned = any(row.origin == LEARNED for row in [*pmap.new_rows, *(new for _old, new in pmap.changed_rows)])
+        if pmap.dirty:
+            self._ctx.store.save_map(client.id, pmap)
+        if learned:
+            self._ctx.store.mark_reredact(client.id)
+        return learned
+
+    def _learned(self, client: Client, learned: bool) -> None:
+        """A name learned from the coach's text is redacted from the stored notes at once, as when a
+        note teaches one (else at the next first use of the client's index)."""
+        if learned and self._reredactor is not None:
+            self._reredactor.reredact(client)
 
     def set_status(self, client: Client, commitment_id: int, status: CommitmentStatus | None) -> None:
         """The coach's word on a commitment: open, done, dropped, or None to go back to inferring."""

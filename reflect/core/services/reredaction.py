@@ -2,7 +2,8 @@
 
 A roster change, a learned name, ``person ignore``/``merge`` or ``reindex`` re-redact a client's
 stored notes from their sealed originals; a note whose redacted text changes is stored anew, its
-commitments re-derived (the coach's statuses kept), and the client's index is replaced as a whole
+commitments re-derived (the coach's statuses kept), the coach's own texts (commitments they kept or
+wrote, the engagement's goals: stored redacted only) scrubbed with the current map, and the client's index is replaced as a whole
 (``VectorIndex.replace_all``): passages that changed are re-embedded, the others keep their vectors,
 and no vector computed from the old text is left in any file. A pending flag in the store, set in the
 same transaction as the roster change, makes a re-redaction a crash interrupted finish at next use.
@@ -90,8 +91,10 @@ class Reredactor:
                 max(0, len(PLACEHOLDER_RE.findall(n.redacted)) - len(PLACEHOLDER_RE.findall(before[n.id]))) for n in changed.values()
             )
         with store.transaction():
-            # Commitments the coach kept after editing their sentence away hold old text too.
+            # Commitments the coach kept after editing their sentence away hold old text too, and the
+            # goals are the coach's own words (stored redacted only): the current map is applied to both.
             store.scrub_commitments(client.id, scrub)
+            store.scrub_goals(client.id, scrub)
         if (changed or rebuild) and index:
             # (rebuild: after a crash the store may be re-redacted already and only the index behind it)
             report.passages_reembedded = self.rebuild_index(client, [changed.get(n.id, n) for n in notes])
@@ -136,6 +139,7 @@ class Reredactor:
                 for note in store.notes(c.id):
                     store.refresh_commitments(c.id, note.id, extract_commitments(note.redacted))
                 store.scrub_commitments(c.id, scrub)
+                store.scrub_goals(c.id, scrub)
                 store.clear_inferred(c.id)
                 ctx.notes_changed(c.id)
             report.passages_reembedded += self.rebuild_index(c, store.notes(c.id), reuse=False)

@@ -109,6 +109,7 @@ class Upkeep:
             passages = [p for n in notes for p in ctx.passages(n)]
             leaks = sum(outbound.leaks(n.redacted) for n in notes)
             leaks += sum(outbound.leaks(row["text"]) for row in ctx.store.commitments(c.id))
+            leaks += sum(outbound.leaks(g.text) for g in ctx.store.goals(c.id))
             found, _ = ctx.index(c).all()
             current = {(p.note_id, p.chunk): p.digest for p in passages}
             stale = sum(1 for p in found if current.get((p.note_id, p.chunk)) != p.digest)

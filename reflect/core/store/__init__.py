@@ -1,5 +1,5 @@
 """The SQLite source of truth: clients, roster, notes (original and redacted), each client's pseudonym
-map, commitments, and the prompts the model received. The Chroma index is derived from this.
+map, commitments, the engagement's goals, and the prompts the model received. The Chroma index is derived from this.
 
 Owns the schema and its migrations (``PRAGMA user_version``), WAL mode, private file modes, and
 encryption at rest (``reflect.core.crypto``): from schema v4 every field that says who a client is or
@@ -21,6 +21,7 @@ Nothing here logs note text.
     notes         ``NotesMixin``: notes, and the re-redaction pending flag
     vault         ``VaultMixin``: each client's pseudonym map
     commitments   ``CommitmentsMixin``: commitments and their statuses
+    goals         ``GoalsMixin``: the engagement's goals and their statuses
     prompts       ``PromptsMixin``: the audit trail of prompts
     maintenance   ``MaintenanceMixin``: purge, integrity and sealing checks, copies, passage digests
 """
@@ -30,6 +31,7 @@ from __future__ import annotations
 from reflect.core.store.clients import ClientsMixin, RosterMixin, name_key
 from reflect.core.store.commitments import CommitmentsMixin
 from reflect.core.store.connection import BUSY_TIMEOUT_S, StoreBase
+from reflect.core.store.goals import GoalsMixin
 from reflect.core.store.keys import PRACTICE, KeyringMixin
 from reflect.core.store.maintenance import MaintenanceMixin
 from reflect.core.store.notes import NotesMixin
@@ -48,6 +50,7 @@ class Store(
     NotesMixin,
     VaultMixin,
     CommitmentsMixin,
+    GoalsMixin,
     PromptsMixin,
     MaintenanceMixin,
     KeyringMixin,

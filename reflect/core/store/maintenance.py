@@ -44,7 +44,7 @@ class MaintenanceMixin(KeyringMixin):
         if self.db.execute("SELECT COUNT(*) FROM clients WHERE data_key IS NULL").fetchone()[0]:
             problems.append("clients without a data key")
         for table, column in (("clients", "name"), ("notes", "original"), ("notes", "redacted"), ("people", "name"),
-                              ("commitments", "text"), ("prompts", "prompt"), ("map", "entry")):
+                              ("commitments", "text"), ("goals", "text"), ("prompts", "prompt"), ("map", "entry")):
             if self.db.execute(f"SELECT COUNT(*) FROM {table} WHERE typeof({column}) != 'blob'").fetchone()[0]:
                 problems.append(f"{table}.{column} holds values in clear")
         if self.db.execute("SELECT COUNT(*) FROM vault").fetchone()[0]:

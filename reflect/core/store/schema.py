@@ -112,6 +112,20 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE commitments ADD COLUMN inferred TEXT CHECK (inferred IN ('open', 'done', 'dropped'));
     """,
+    # v7: the engagement's goals (why the client came), in the coach's words: the text redacted with
+    # the client's map, sealed and bound to its row. Status, day written and order are in clear, like
+    # a commitment's status. Erased with the client (ON DELETE CASCADE).
+    """
+    CREATE TABLE goals (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        client_id TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        text BLOB NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'achieved', 'dropped')),
+        position INTEGER,
+        created TEXT NOT NULL
+    );
+    CREATE INDEX goals_client ON goals(client_id);
+    """,
 ]
 
 

@@ -1,4 +1,5 @@
-"""The workspace: clients on the left; notes, themes, search and prep in tabs. Owns the current client
+"""The workspace: clients on the left; notes, themes, search and prep in tabs; commitments, goals
+and the roster in dialogs. Owns the current client
 and the workspace actions (the App's bindings run them here, through the ``screen.`` namespace); each
 pane owns its own workers and posts messages up."""
 
@@ -180,6 +181,24 @@ class WorkspaceScreen(Screen):
                 self.notes.edit_note(client, note.id, *result)
 
         self.app.push_screen(AddNoteScreen(practice_of(self), client, note.original, note.date, title=f"Edit note {note.id}"), written)
+
+    def action_commitments(self) -> None:
+        from reflect.tui.screens.commitments import CommitmentsScreen
+
+        if client := self._need_client():
+            self.app.push_screen(CommitmentsScreen(practice_of(self), client), self._after_listing)
+
+    def action_goals(self) -> None:
+        from reflect.tui.screens.goals import GoalsScreen
+
+        if client := self._need_client():
+            self.app.push_screen(GoalsScreen(practice_of(self), client), self._after_listing)
+
+    async def _after_listing(self, changed: bool | None) -> None:
+        """A commitment or goal changed: open counts in the client list, and the brief, start over."""
+        if changed:
+            await self.clients.reload()
+            self.query_one(PrepPane).reset()
 
     def action_roster(self) -> None:
         from reflect.tui.screens.roster import RosterScreen
