@@ -57,6 +57,8 @@ def tidy(phrase: str) -> str | None:
     text = " ".join(content)
     if _PLACEHOLDER_ONLY.match(text) or all(w.lower().strip("'’s") in EMPTY for w in content):
         return None
+    if re.search(r"\b(?:[A-Z]+_\d+|CLIENT)\b", text) and not re.search(r"\[(?:[A-Z]+_\d+|CLIENT)\]", text):
+        return None  # a placeholder the tokenizer split from its brackets
     if len(text) < 4 or not re.search(r"[a-z]{3}", text.lower()):
         return None
     return " ".join(words)

@@ -159,5 +159,7 @@ def test_emergent_themes_group_sessions_and_assign_passages() -> None:
     assert sessions == [[1, 3, 5], [2, 4, 6]]
     assert all(len(t.keyphrases) >= 2 and t.evidence for t in themes.values())
     assert any("pottery" in t.keyphrases for t in themes.values())
-    # Too few sessions to speak of groups: nothing is claimed.
-    assert emergent_themes(notes[:5], passages[:5], v[:5]) == []
+    # What each session says once is no recurring theme: nothing is claimed.
+    once = [_session(i, [1.0 if j == i - 1 else 0.0 for j in range(5)], f"topic {i} only here, said once") for i in range(1, 6)]
+    vectors = np.array([r[2] for r in once], dtype=np.float32)
+    assert emergent_themes([r[0] for r in once], [r[1] for r in once], vectors) == []

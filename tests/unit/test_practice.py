@@ -67,7 +67,9 @@ def test_questions_fall_back_to_bank_and_model_saw_only_redacted(fake_practice) 
     ]}))
     result = p.insight.questions(c)
     assert len(result.questions) == 5
-    assert [q.source for q in result.questions] == ["model", "bank", "bank", "bank", "bank"]
+    sources = [q.source for q in result.questions]
+    assert sources.count("model") == 1 and sources[0] == "model"  # the leaking one is rejected; the other comes first
+    assert set(sources[1:]) <= {"theme", "bank"}  # no commitment in these notes: themes, then the bank
     assert all(q.evidence for q in result.questions)
     shown = json.dumps(p.components.llm.prompts)
     assert "Maria" not in shown and "Tom" not in shown and "[CLIENT]" in shown

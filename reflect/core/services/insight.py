@@ -30,6 +30,7 @@ QUESTION_COUNT = 5
 #: An emergent theme whose centre is this close (cosine, MiniLM) to a phrase of a taxonomy theme is
 #: named with that theme in front, as its qualifier.
 NEAR_TAXONOMY = 0.5
+
 FOLLOWUP_COUNT = 3
 
 
@@ -60,6 +61,7 @@ class Insight:
         self._commitments = commitments
         self._theme_vectors: tuple[list[TaxonomyTheme], np.ndarray, np.ndarray] | None = None
         self._bank_vectors: tuple[list[BankQuestion], np.ndarray] | None = None
+        self._sentence_vectors: dict[tuple[str, int, str], np.ndarray] = {}
 
     def _has_notes(self, client: Client) -> list[Note]:
         notes = self._ctx.store.notes(client.id)
@@ -103,10 +105,38 @@ class Insight:
         kept = [p for p in passages if p is not None]
         sims = similarity(vectors[rows], phrase_vectors, owner, len(taxonomy))
         named = find_themes(notes, kept, sims, taxonomy)
-        emergent = emergent_themes(notes, kept, vectors[rows])
+        units, unit_vectors = self._sentences(client, notes)
+        emergent = emergent_themes(notes, units, unit_vectors)
         if emergent:
             self._name(client, emergent)
         return combine(named, emergent)
+
+    def _sentences(self, client: Client, notes: list[Note]) -> tuple[list[Passage], np.ndarray]:
+        """Every sentence of ``notes`` (four words or more) at its position (note, passage), and its
+        vector through the embedder door; vectors are kept for the life of the practice, by note and text."""
+        import hashlib
+
+        import numpy as np
+
+        ctx = self._ctx
+        units: list[Passage] = []
+        for note in notes:
+            chunks = ctx.passages(note)
+            at = 0
+            for sentence in sentences(note.redacted):  # a line break ends a sentence here; a passage joins lines
+                while at < len(chunks) - 1 and sentence not in chunks[at].text:
+                    at += 1
+                if len(sentence.split()) >= 4:
+                    units.append(Passage(note.id, note.date.isoformat(), sentence, chunks[at].chunk if chunks else 0))
+        keys = [(client.id, u.note_id, hashlib.blake2b(u.text.encode(), digest_size=16).hexdigest()) for u in units]
+        missing = [i for i, k in enumerate(keys) if k not in self._sentence_vectors]
+        if missing:
+            fresh = ctx.embed(client.id, [units[i].text for i in missing])
+            for i, vector in zip(missing, fresh):
+                self._sentence_vectors[keys[i]] = vector
+        if not units:
+            return [], np.zeros((0, 0), np.float32)
+        return units, np.stack([self._sentence_vectors[k] for k in keys])
 
     def _name(self, client: Client, emergent: list[Theme]) -> None:
         """Name each emergent theme by a phrase of its own evidence: the noun phrase closest in meaning
