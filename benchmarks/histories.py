@@ -17,7 +17,7 @@ engine, the prep brief; the language model is not asked, as with the shipped def
 - **questions** of the prep brief for the next session, after the whole history:
   open (starts with an open word, one question mark), distinct (no near-duplicates), grounded (cites
   a passage of this client that exists), and *on target*: a commitment question whose commitment is
-  still open, or a question that shares a content word with the passage it cites when that passage's
+  still open, a goal question (the engagement's goals are added from the data), or a question that shares a content word with the passage it cites when that passage's
   session carries a planted theme and the passage is closer to that theme's description than to
   the client's other planted themes.
 - **names**: how many reported theme names are a phrase found in the notes (or a taxonomy label),
@@ -80,6 +80,8 @@ def main() -> None:
                 p.roster.add_person(client, person["name"], role=person.get("role"))
             sessions = sorted(h["sessions"], key=lambda s: s["date"])
             notes = p.notes.add(client, [NoteInput(date.fromisoformat(s["date"]), s["text"], "bench") for s in sessions])
+            for goal in h.get("goals", []):
+                p.goals.add(client, goal)
             planted: dict[str, set[int]] = {}
             for note, s in zip(notes, sessions):
                 for t in s.get("themes", []):
@@ -116,8 +118,8 @@ def main() -> None:
                 q_grounded += passage is not None
                 if passage is None:
                     continue
-                if q.source == "commitment":
-                    q_target += 1  # an open commitment, asked in its own words
+                if q.source in ("commitment", "goal"):
+                    q_target += 1  # an open commitment or a goal of the engagement, asked in its own words
                     continue
                 labelled = by_note[ev.note_id].get("themes", [])
                 if not labelled or not grounded(q.text, passage.text):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reflect.core.domain import Commitment, Evidence, Question, Theme
+from reflect.core.domain import Commitment, Evidence, GoalProgress, Question, Theme
 from reflect.core.phrases import gerund, is_verb
 
 #: What opens a commitment without being part of the action: cues, subjects, modals, list marks.
@@ -108,7 +108,7 @@ def action(text: str) -> str:
 
 _THEN = re.compile(
     r"\band\s+([a-z]+)(?=\s+(?:the|a|an|her|his|their|your|my|our|this|that|some|one|two|three|\[[A-Z_0-9]+\]|to|with|for|on|about|up|out|back|"
-    r"which|what|how|when|where|whether|if|who)\b)"
+    r"which|what|how|when|where|whether|if|who|[a-z]+ing)\b)"
 )
 
 
@@ -228,3 +228,17 @@ def _gerund_phrase(commitment: Commitment) -> str | None:
     if ing is None:
         return phrase if len(phrase) >= 4 else None
     return _gerunds(ing, rest)
+
+
+def goal_question(progress: GoalProgress) -> Question | None:
+    """An engagement goal asked about through the latest passage that talks about it."""
+    if progress.evidence is None:
+        return None
+    phrase = _lower_first(second_person(action(progress.goal.text)))
+    first, _, rest = phrase.partition(" ")
+    ing = gerund(first) if len(phrase) >= 4 and is_verb(first) else None
+    text = f"How close do you feel now to {_gerunds(ing, rest)}?" if ing else f"Where are you now with {phrase}?"
+    if len(text) > QUESTION_LIMIT:
+        return None
+    why = f"a goal of the engagement (goal {progress.goal.id}), in {len(progress.sessions)} sessions; latest {progress.evidence.date}"
+    return Question(text, "goal", [progress.evidence], why=why)

@@ -25,11 +25,13 @@ if TYPE_CHECKING:
 #: Words that open a noun phrase without adding to it ("the weekly reviews" → "weekly reviews").
 LEADING = frozenset(
     "a an the her his their my our your its this that these those every each some any all another such "
-    "both either neither no what which whose whatever more most much many few several own".split()
+    "both either neither no what which whose whatever more most much many few several own "
+    "one two three four five six seven eight nine ten first second third last next".split()
 )
 #: A phrase made only of these says nothing about a theme.
 EMPTY = frozenset(
     """i me you he she it we they him her them us this that these those who what which something anything
+    herself himself themselves myself yourself itself ourselves
     everything nothing someone anyone everyone one ones thing things time times way ways lot lots bit kind sort
     session sessions week weeks day days month months year years today tomorrow yesterday morning evening
     night weekend weekends monday tuesday wednesday thursday friday saturday sunday january february march
@@ -67,7 +69,7 @@ def tidy(phrase: str) -> str | None:
 def bare(phrase: str) -> str:
     """A phrase without its leading determiners and possessives: "her weekly reviews" → "weekly reviews"."""
     words = phrase.split()
-    while len(words) > 1 and words[0].lower() in LEADING:
+    while len(words) > 1 and (words[0].lower() in LEADING or words[0].isdigit()):
         words = words[1:]
     return " ".join(words)
 

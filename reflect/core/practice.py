@@ -142,7 +142,7 @@ class Practice:
         self.commitments = Commitments(ctx, reredactor)
         self.goals = Goals(ctx, self.commitments, reredactor)
         self.notes = Notes(ctx, reredactor, self.commitments)
-        self.insight = Insight(ctx, self.commitments)
+        self.insight = Insight(ctx, self.commitments, self.goals)
         self.upkeep = Upkeep(ctx, reredactor)
         return reredactor
 

@@ -88,7 +88,7 @@ def test_phrases_and_verb_forms() -> None:
     assert gerund("coffee") is None
     assert tidy("her") is None and tidy("Tuesday") is None and tidy("[PERSON_1]") is None
     assert tidy("the care home forms") == "the care home forms" and bare("the care home forms") == "care home forms"
-    assert SimplePhrases().noun_phrases(["She reviews every deck herself."]) == [["reviews", "deck herself"]]
+    assert SimplePhrases().noun_phrases(["She reviews every deck herself."]) == [["reviews", "deck"]]
 
 
 def test_prep_questions_come_from_the_clients_material_first(fake_practice) -> None:
@@ -133,3 +133,17 @@ def test_the_default_model_is_not_asked_to_write(tmp_path) -> None:
         assert p.upkeep.audit(c) == []  # nothing was sent to a model
     assert "not asked" in brief.model_status and "not asked" in follow.status
     assert follow.recap and "extractive" in follow.status
+
+
+def test_an_engagement_goal_is_asked_about_through_its_latest_passage(fake_practice) -> None:
+    p = fake_practice
+    c = p.roster.add_client("Maria Gonzalez")
+    p.notes.add(c, [
+        NoteInput(date(2026, 1, 5), "She wants to delegate more and stop reviewing every deck herself.", "t"),
+        NoteInput(date(2026, 1, 19), "Delegate the deck reviews: she handed two decks to the team and did not review them.", "t"),
+    ])
+    p.goals.add(c, "Delegate more and stop reviewing every deck herself")
+    questions = p.insight.questions(c).questions
+    goal = [q for q in questions if q.source == "goal"]
+    assert [q.text for q in goal] == ["How close do you feel now to delegating more and stopping reviewing every deck yourself?"]
+    assert goal[0].evidence and goal[0].why.startswith("a goal of the engagement")

@@ -108,3 +108,23 @@ def test_generic_closed_ungrounded_and_leaking_questions_are_rejected_with_the_r
     for (question, why), (reason, kept) in zip(bad.items(), result.rejected):
         assert why in reason, (question, reason)
         assert kept == ("" if why == "identifier" else question)  # a raw name is never kept, even in the rejects
+
+
+def test_a_capable_model_names_emergent_themes_and_a_name_that_names_someone_is_refused(fake_practice) -> None:
+    from reflect.core.domain import Evidence, Theme
+
+    p = fake_practice
+    c = _client_with_notes(p, "Maria Gonzalez", HISTORIES["Maria Gonzalez"])
+    p.roster.add_person(c, "Tom Becker", role="deputy")
+    ev = [Evidence(1, "2026-01-05", "[CLIENT] reviews every pull request herself and works late most nights.", 0)]
+    themes = [Theme(f"t{i}", "", ev, [0.5], list(ev), "steady", ["pull", "requests"]) for i in range(4)]
+    p.components.llm.outputs.append(json.dumps({"names": [
+        {"theme": 1, "name": "Reviewing every pull request"},  # kept: about its quotes
+        {"theme": 2, "name": "Tom Becker and pull requests"},  # about its quotes, but names someone: refused
+        {"theme": 3, "name": "Quarterly weather in Spain"},  # not about its quotes: refused
+        {"theme": 4, "name": "Everything"},  # one word: refused
+    ]}))
+    kept = p.insight._model_names(c, themes, None, None)
+    assert kept == 1 and themes[0].label == "Reviewing every pull request" and "named by the model" in themes[0].description
+    assert [t.label for t in themes[1:]] == ["t1", "t2", "t3"]
+    assert "Tom" not in json.dumps(p.components.llm.prompts[-1])  # the model saw only redacted quotes

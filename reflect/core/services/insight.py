@@ -18,6 +18,7 @@ from reflect.core.material import Anchor
 from reflect.core.redaction.gate import PLACEHOLDER_RE
 from reflect.core.services.commitments import Commitments
 from reflect.core.services.context import Cancelled, Context, OnText
+from reflect.core.services.goals import Goals
 from reflect.core.services.results import Followup, QuestionSet
 
 if TYPE_CHECKING:
@@ -27,8 +28,8 @@ if TYPE_CHECKING:
     from reflect.core.prompts import BankQuestion, TaxonomyTheme
 
 QUESTION_COUNT = 5
-#: An emergent theme whose centre is this close (cosine, MiniLM) to a phrase of a taxonomy theme is
-#: named with that theme in front, as its qualifier.
+#: An emergent theme whose evidence matches a taxonomy theme this well on average (each sentence's best
+#: phrase or example, MiniLM cosine) is named with that theme in front ("Delegation: triage call").
 NEAR_TAXONOMY = 0.5
 
 FOLLOWUP_COUNT = 3
@@ -56,9 +57,10 @@ def _followup_schema(passages: int, count: int) -> dict[str, Any]:
 
 
 class Insight:
-    def __init__(self, ctx: Context, commitments: Commitments) -> None:
+    def __init__(self, ctx: Context, commitments: Commitments, goals: Goals | None = None) -> None:
         self._ctx = ctx
         self._commitments = commitments
+        self._goals = goals
         self._theme_vectors: tuple[list[TaxonomyTheme], np.ndarray, np.ndarray] | None = None
         self._bank_vectors: tuple[list[BankQuestion], np.ndarray] | None = None
         self._sentence_vectors: dict[tuple[str, int, str], np.ndarray] = {}
@@ -139,14 +141,14 @@ class Insight:
         return units, np.stack([self._sentence_vectors[k] for k in keys])
 
     def _name(self, client: Client, emergent: list[Theme]) -> None:
-        """Name each emergent theme by a phrase of its own evidence: the noun phrase closest in meaning
-        to the theme's passages, favouring one that recurs across its sessions; with the nearest theme
-        of the coach's taxonomy in front when the theme is close to one ("Caring for a parent: care home
-        forms"). A theme with no such phrase keeps its keyphrases."""
+        """Name each emergent theme from its own evidence: the noun phrase its sentences share most (and
+        closest in meaning to them), behind the taxonomy theme its sentences match best when they match
+        one well ("Delegation: triage call"). A theme with no such phrase keeps its keyphrases."""
         import numpy as np
 
         from reflect.core.domain import PLACEHOLDER_RE
         from reflect.core.phrases import bare
+        from reflect.core.themes import similarity
 
         ctx = self._ctx
         taxonomy, phrase_vectors, owner = self._taxonomy_vectors()
@@ -154,19 +156,25 @@ class Insight:
         found = ctx.components.phrases.noun_phrases([" … ".join(q) for q in quotes])
         for theme, texts, phrases in zip(emergent, quotes, found):
             names = sorted({bare(x) for x in phrases if not PLACEHOLDER_RE.search(x) and len(bare(x)) > 3})
-            if not names or not texts:
+            if not texts:
                 continue
             vectors = ctx.embed(client.id, texts + names)
-            centre = vectors[: len(texts)].mean(axis=0)
-            centre = centre / max(float(np.linalg.norm(centre)), 1e-9)
-            spread = {n: sum(n.lower() in t.lower() for t in texts) for n in names}
-            scores = vectors[len(texts):] @ centre
-            best = max(range(len(names)), key=lambda i: (float(scores[i]) + 0.05 * (spread[names[i]] - 1) + 0.03 * min(len(names[i].split()), 3), -i))
-            name = names[best][:1].upper() + names[best][1:]
-            near = phrase_vectors @ centre
-            top = int(owner[int(np.argmax(near))])
-            theme.label = f"{taxonomy[top].label}: {names[best]}" if float(near.max()) >= NEAR_TAXONOMY else name
-            theme.description = f"emergent: found in this client's sessions, named by a phrase of its evidence ({', '.join(theme.keyphrases)})"
+            evidence = vectors[: len(texts)]
+            fit = similarity(evidence, phrase_vectors, owner, len(taxonomy)).mean(axis=0)
+            top = int(np.argmax(fit))
+            kind = taxonomy[top].label if float(fit[top]) >= NEAR_TAXONOMY else None
+            if names:
+                centre = evidence.mean(axis=0)
+                centre = centre / max(float(np.linalg.norm(centre)), 1e-9)
+                heads = [n.split()[-1].lower() for n in names]
+                spread = [sum(h in t.lower() for t in texts) for h in heads]
+                scores = vectors[len(texts):] @ centre
+                best = max(range(len(names)), key=lambda i: (float(scores[i]) + 0.08 * (spread[i] - 1) + 0.02 * min(len(names[i].split()), 3), -i))
+                phrase = names[best]
+                theme.label = f"{kind}: {phrase}" if kind else phrase[:1].upper() + phrase[1:]
+            elif kind:
+                theme.label = kind
+            theme.description = f"emergent: found in this client's sessions, named from its evidence ({', '.join(theme.keyphrases)})"
 
     def summary(self, note: Note, limit: int = 3) -> list[str]:
         """Extractive summary of one note (redacted): its most central sentences that make sense on their
@@ -279,6 +287,17 @@ class Insight:
             note = f"{len(result.accepted)} accepted" + (f", rejected: {', '.join(reasons)}" if reasons else "")
         return result.accepted, result.rejected, generation, note
 
+    def _goal_questions(self, client: Client, limit: int = 1) -> list[Question]:
+        """A question on the open goal the sessions touched most recently (none without goals)."""
+        from reflect.core.material import goal_question
+
+        if self._goals is None or not self._goals.for_insight(client):
+            return []
+        live = [g for g in self._goals.progress(client).goals if g.goal.status == "open" and g.evidence is not None]
+        live.sort(key=lambda g: g.evidence.date if g.evidence else "", reverse=True)
+        out = [q for q in (goal_question(g) for g in live) if q is not None]
+        return out[:limit]
+
     def _generic(self) -> Callable[[str], bool]:
         """True for a question that is a question-bank question in other words."""
         from reflect.core.questions import near_duplicate
@@ -331,20 +350,71 @@ class Insight:
         open_ = [c for c in commitments if c.status == "open"]
         own = commitment_questions(open_, limit=3)
         about = theme_questions(themes, self.anchors(client, themes[:6]), limit=4)
+        aims = self._goal_questions(client)
         model, rejected, generation, model_note = self._model_questions(client, themes, open_, on_text, cancelled)
         context = self._context_passages(client, themes, open_)
-        questions, opening = self._compose(client, [own, model, about], themes, context, QUESTION_COUNT)
-        counts = {src: sum(q.source == src for q in questions) for src in ("commitment", "theme", "model", "bank")}
+        questions, opening = self._compose(client, [own, aims, model, about], themes, context, QUESTION_COUNT)
+        counts = {src: sum(q.source == src for q in questions) for src in ("commitment", "goal", "theme", "model", "bank")}
         made = "; ".join(f"{n} from {'the ' if src in ('model', 'question bank') else ''}{label}" for src, label, n in (
-            ("commitment", "open commitments", counts["commitment"]), ("theme", "recurring themes", counts["theme"]),
+            ("commitment", "open commitments", counts["commitment"]), ("goal", "the engagement's goals", counts["goal"]),
+            ("theme", "recurring themes", counts["theme"]),
             ("model", "model", counts["model"]), ("bank", "question bank", counts["bank"]),
         ) if n)
         return QuestionSet(questions, f"{made}. Model: {model_note}", rejected, generation, opening)
 
     # briefs -------------------------------------------------------------------------------------
+    def _model_names(self, client: Client, themes: list[Theme], on_text: OnText, cancelled: Cancelled) -> int:
+        """When the model writes: it names the emergent themes (2–5 words, under a schema); a name is
+        kept only if it names nobody and is about its quotes (a shared word, or close in meaning).
+        Returns how many names were kept."""
+        import numpy as np
+
+        from reflect.core.questions import grounded
+        from reflect.core.themes import quote
+
+        ctx = self._ctx
+        emergent = [t for t in themes if t.keyphrases][:6]
+        if not emergent or not ctx.components.model_writes:
+            return 0
+        listing = "\n".join(f"{i}. " + " | ".join(quote(ev.text, 160) for ev in t.evidence[:3]) for i, t in enumerate(emergent, 1))
+        schema = {
+            "type": "object",
+            "properties": {"names": {"type": "array", "minItems": 1, "maxItems": len(emergent), "items": {
+                "type": "object",
+                "properties": {"theme": {"type": "integer", "enum": list(range(1, len(emergent) + 1))}, "name": {"type": "string", "minLength": 3, "maxLength": 60}},
+                "required": ["theme", "name"],
+            }}},
+            "required": ["names"],
+        }
+        generation = ctx.ask(client, "theme names", ctx.prompts.template("theme_names").messages(themes=listing), schema, on_text, cancelled)
+        try:
+            items = json.loads(generation.text)["names"]
+            assert isinstance(items, list)
+        except (ValueError, KeyError, TypeError, AssertionError):
+            return 0
+        leaks = ctx.leak_check(client)
+        kept = 0
+        for item in items:
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not isinstance(item.get("theme"), int):
+                continue
+            k, name = item["theme"], " ".join(item["name"].split()).strip(" .\"'")
+            if not (1 <= k <= len(emergent)) or not (2 <= len(name.split()) <= 5) or PLACEHOLDER_RE.search(name) or "[" in name or leaks(name):
+                continue
+            theme = emergent[k - 1]
+            texts = [ev.text for ev in theme.evidence]
+            vectors = ctx.embed(client.id, [name, *texts])
+            close = float(vectors[0] @ (vectors[1:].mean(axis=0) / max(float(np.linalg.norm(vectors[1:].mean(axis=0))), 1e-9)))
+            if not (any(grounded(name + "?", t) for t in texts) or close >= 0.35):
+                continue
+            theme.label = name[:1].upper() + name[1:]
+            theme.description = "emergent: found in this client's sessions, named by the model (checked against its quotes)"
+            kept += 1
+        return kept
+
     def prep(self, client: Client, on_text: OnText = None, cancelled: Cancelled = None) -> PrepBrief:
         notes = self._has_notes(client)
         themes = self.themes(client)
+        self._model_names(client, themes, on_text, cancelled)
         latest = notes[-1].id
         every = self._commitments.list(client)
         commitments = [
