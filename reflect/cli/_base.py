@@ -77,6 +77,8 @@ class Options:
 
     data_dir: Path | None = None
     model: str | None = None
+    model_url: str | None = None
+    """An OpenAI-compatible model server (``--model-url`` / ``REFLECT_MODEL_URL``) instead of the local model."""
     passphrase: str | None = None
     """Set only for the demo practice, whose fictional data is sealed with a published passphrase."""
     components: Components | None = None
@@ -175,7 +177,7 @@ def open_for(opts: Options | None = None, *, read_only: bool = False, passphrase
 
     opts = opts or options()
     where = root(opts)
-    settings = Settings.load(data_paths(where).config, model=opts.model)
+    settings = Settings.load(data_paths(where).config, model=opts.model, model_url=opts.model_url)
     source = passphrase or opts.passphrase or _passphrase_prompt(where)
     practice = open_practice(where, settings=settings, passphrase=source, mode="read" if read_only else "write", kdf=kdf, components=opts.components)
     if announce and practice.keys_created and not opts.passphrase:
@@ -196,7 +198,7 @@ def open_preview(opts: Options | None = None) -> Practice:
 
     opts = opts or options()
     where = root(opts)
-    return open_practice(where, settings=Settings.load(data_paths(where).config, model=opts.model), mode="preview", components=opts.components)
+    return open_practice(where, settings=Settings.load(data_paths(where).config, model=opts.model, model_url=opts.model_url), mode="preview", components=opts.components)
 
 
 def Text(*args, **kwargs):  # noqa: N802 - rich's Text, imported when a command prints (keeps --help fast)

@@ -58,6 +58,8 @@ def open_practice(
     hardening.apply(str(paths.cache))
     settings = settings or Settings.load(paths.config)
     components = components.with_settings(settings) if components is not None else Components.from_settings(settings)
+    if mode == "write":
+        components.check_servers()  # a refused server address: one line, before anything is opened or stored
     practice = Practice(paths, settings, components, read_only=read_only)
     if mode == "preview":
         return practice

@@ -96,7 +96,8 @@ class Context:
             return found
         with self._index_lock:
             if client.id not in self._indexes:
-                self._indexes[client.id] = self.components.open_index(self.paths.client_index(client.id))
+                name = self.store.index_name(client.id) if self.settings.index_url else None
+                self._indexes[client.id] = self.components.open_index(self.paths.client_index(client.id), name)
             opened = self._indexes[client.id]
         if not self.reredacting and self.finish_reredaction is not None and self.store.reredact_pending(client.id):
             # A roster change (or a learned name) committed, but a crash stopped its re-redaction:
