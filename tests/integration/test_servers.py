@@ -194,3 +194,28 @@ def test_a_server_that_is_down_is_one_line_and_stores_nothing(servers, engines, 
     assert code == 9 and "index server" in err
     assert cli(engines, "note", "list", "Tom Becker", env=env)[0] == 0
     assert cli(engines, "forget", "Tom Becker", "--yes", env=env)[0] == 0
+
+
+def test_what_the_chroma_server_keeps_after_forget_until_vacuumed(tmp_path) -> None:
+    """The README's account of the server's disk: Chroma's collection delete leaves the vectors and
+    metadata in its SQLite log; ``chroma vacuum`` on the stopped server removes them."""
+    import subprocess
+
+    import numpy as np
+
+    from reflect.core.domain import Passage
+    from reflect.core.index_server import ChromaServerIndex, connect
+    from reflect.core.netpolicy import check
+    from tests.integration.servers import chroma_binary
+
+    data = tmp_path / "chroma"
+    vectors = np.random.default_rng(5).random((40, 384)).astype(np.float32)
+    needles = [vectors[3].tobytes()[:16], vectors[31].tobytes()[:16], b"digestcanary"]
+    with chroma_server(data) as port:
+        endpoint = check(f"http://127.0.0.1:{port}")
+        index = ChromaServerIndex(connect(endpoint, token=None, ca_file=None, connect_timeout_s=5, read_timeout_s=60), "rtestcollection", endpoint)
+        index.add([Passage(7, "", "", k, 0.0, f"digestcanary{k:02d}") for k in range(40)], vectors)
+        index.erase()
+    assert files_holding(data, needles), "the vectors were expected in Chroma's log after a collection delete"
+    subprocess.run([chroma_binary(), "vacuum", "--path", str(data), "--force"], check=True, capture_output=True, timeout=120)
+    assert not files_holding(data, needles)
