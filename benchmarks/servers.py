@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -57,12 +58,15 @@ def flow(components, settings, texts: list[str], queries: int) -> dict[str, floa
         t = time.perf_counter()
         p.insight.themes(client)
         out["themes (s)"] = time.perf_counter() - t
+        pieces: list[str] = []
         t = time.perf_counter()
-        p.insight.prep(client)
+        p.insight.prep(client, on_text=pieces.append)
         out["prep (s)"] = time.perf_counter() - t
         t = time.perf_counter()
-        p.insight.followup(client)
+        p.insight.followup(client, on_text=pieces.append)
         out["followup (s)"] = time.perf_counter() - t
+        out["model output, prep + followup (tokens)"] = len(pieces)
+        out["model tokens/s incl. prompt (prep + followup)"] = len(pieces) / (out["prep (s)"] + out["followup (s)"])
         t = time.perf_counter()
         p.roster.add_person(client, "Priya Raman")  # re-redaction: the client's index replaced whole
         out["roster change, index replaced (s)"] = time.perf_counter() - t
@@ -95,10 +99,11 @@ def main() -> None:
             server_settings = Settings(n_threads=2, model_url=f"http://127.0.0.1:{llama_port}", index_url=f"http://127.0.0.1:{chroma_port}")
             served = flow(Components(server_settings, detector=detector, embedder=embedder), server_settings, texts, args.queries)
     rows = [{"phase": k, "embedded": embedded[k], "servers": served[k], "ratio": served[k] / embedded[k] if embedded[k] else None} for k in embedded]
-    result = {"date": date.today().isoformat(), "machine": machine(), "notes": args.notes, "queries": args.queries, "rows": rows}
+    load = os.getloadavg()
+    result = {"date": date.today().isoformat(), "machine": machine(), "load_average": load, "notes": args.notes, "queries": args.queries, "rows": rows}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
-    print(f"Measured on {result['date']} on: {result['machine']}; {args.notes} notes of ~1,500 chars, one client\n")
+    print(f"Measured on {result['date']} on: {result['machine']}; load average at the end {load[0]:.1f}; {args.notes} notes of ~1,500 chars, one client\n")
     print("| phase | embedded | loopback servers | servers / embedded |\n| --- | --- | --- | --- |")
     for r in rows:
         print(f"| {r['phase']} | {r['embedded']:.2f} | {r['servers']:.2f} | {r['ratio']:.2f}× |")
