@@ -13,8 +13,9 @@ llama-server, Ollama 0.5+ (its native ``/api/chat`` calls it ``format``), vLLM (
 older ``guided_json`` field in 0.12) and LM Studio; llama-cpp-python's server accepts only
 ``{"type": "json_object", "schema": ...}`` (it rejects the ``json_schema`` type), which llama-server
 also accepts. ``auto`` picks ``json_object`` for a llama-cpp-python server (its ``/v1/models`` says
-``owned_by: "me"``) and ``json_schema`` otherwise. The answer is validated by the caller whatever the
-server did with the schema.
+``owned_by: "me"``) and ``json_schema`` otherwise, and should the server refuse that form (HTTP
+400/422, or 500 from llama-cpp-python), tries the other, then none, and keeps what worked. The answer
+is validated by the caller whatever the server did with the schema.
 
 Network behaviour: the address passed ``reflect.core.netpolicy`` before this object exists; httpx runs
 with ``trust_env=False`` (no proxy from the environment can reroute the notes) and without following
@@ -41,6 +42,10 @@ if TYPE_CHECKING:
     import httpx
 
 log = logging.getLogger(__name__)
+
+class SchemaRejected(ModelError):
+    """The server refused the request with the structured-output form reflect sent."""
+
 
 RETRY_STATUS = 503
 """The one status worth retrying: the server is up but busy or still loading its model."""
@@ -92,6 +97,7 @@ class ServerModel:
         )
         self.name = f"{model_name or 'model'} at {endpoint.host}:{endpoint.port}"
         self.dialect: str | None = None if structured == "auto" else structured
+        self._auto = structured == "auto"
 
     # what the server offers -----------------------------------------------------------------------
     def models(self) -> list[tuple[str, str]]:
@@ -156,7 +162,7 @@ class ServerModel:
             return ModelError(f"the model server at {url} sent nothing for {self._read_timeout_s:g} s; it may be overloaded (server_read_timeout_s)")
         return ModelError(f"the connection to the model server at {url} failed ({type(exc).__name__})")
 
-    def _check_status(self, response: httpx.Response) -> None:
+    def _check_status(self, response: httpx.Response, schema_sent: bool = False) -> None:
         code = response.status_code
         if 200 <= code < 300:
             return
@@ -165,8 +171,9 @@ class ServerModel:
             raise ModelError(f"the model server at {url} refused the request (HTTP {code}); check REFLECT_MODEL_TOKEN or the keyring entry")
         if code == 404:
             raise ModelError(f"the model server at {url} answered HTTP 404: no OpenAI-compatible API there, or no model {self._model_name!r} (model_name)")
-        if code in (400, 422) and self.dialect in ("json_schema", "json_object"):
-            raise ModelError(
+        if code in (400, 422, 500) and schema_sent:
+            # llama-cpp-python's server answers a json_schema response_format with 500; others with 400/422.
+            raise SchemaRejected(
                 f"the model server at {url} rejected the request (HTTP {code}); if it does not take a {self.dialect} response_format, "
                 "set model_structured_output in config.toml (json_object, json_schema or none)"
             )
@@ -199,9 +206,31 @@ class ServerModel:
         on_text: Callable[[str], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> Generation:
+        self._resolve()
+        try:
+            return self._generate(messages, schema, max_tokens, timeout_s, on_text, cancelled)
+        except SchemaRejected:
+            if not self._auto or schema is None:
+                raise
+        # ``auto`` guessed the server's form of structured output wrong: try the other form, then none
+        # (the answer is validated either way), and keep what worked for the next calls.
+        tried = self.dialect
+        for dialect in [d for d in ("json_schema", "json_object") if d != tried] + ["none"]:
+            self.dialect = dialect
+            try:
+                generation = self._generate(messages, schema, max_tokens, timeout_s, on_text, cancelled)
+            except SchemaRejected:
+                continue
+            log.info("model server: structured output as %s (the server refused %s)", dialect, tried)
+            return generation
+        raise ModelError(f"the model server at {self.endpoint.url} rejected every form of the request; set model_structured_output in config.toml")
+
+    def _generate(
+        self, messages: Messages, schema: dict[str, Any] | None, max_tokens: int, timeout_s: float,
+        on_text: Callable[[str], None] | None, cancelled: Callable[[], bool] | None,
+    ) -> Generation:
         import httpx
 
-        self._resolve()
         body = self._body(messages, schema, max_tokens)
         start = time.perf_counter()
         pieces: list[str] = []
@@ -212,7 +241,7 @@ class ServerModel:
                     if response.status_code == RETRY_STATUS and attempt < self._retries:
                         time.sleep(self._backoff_s * (attempt + 1))
                         continue
-                    self._check_status(response)
+                    self._check_status(response, schema_sent="response_format" in body)
                     for piece, finish in self._pieces(response):
                         if piece:
                             pieces.append(piece)

@@ -59,6 +59,8 @@ def serve(stub: Stub):
             if stub.fail_first > 0:
                 stub.fail_first -= 1
                 return self._send(503, b'{"error": "loading"}')
+            if stub.mode == "reject-json-schema" and body.get("response_format", {}).get("type") == "json_schema":
+                return self._send(500, b'{"error": {"message": "Input should be text or json_object"}}')
             if stub.mode == "401":
                 return self._send(401, b'{"error": "no"}')
             if stub.mode == "html":
@@ -197,3 +199,21 @@ def test_no_proxy_from_the_environment_is_used(stub, monkeypatch) -> None:
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
     monkeypatch.setenv("ALL_PROXY", "http://127.0.0.1:9")
     assert model(stub.url).generate([{"role": "user", "content": "x"}]).text
+
+
+def test_auto_falls_back_when_the_server_refuses_the_schema_form_and_keeps_what_worked(stub) -> None:
+    # A server that does not say it is llama-cpp-python but refuses json_schema as it does (HTTP 500).
+    stub.models = [{"id": "tiny", "owned_by": "someone"}]
+    stub.mode = "reject-json-schema"
+    m = model(stub.url)
+    assert m.generate([{"role": "user", "content": "x"}], SCHEMA).text == '{"questions": []}'
+    assert [r["body"]["response_format"]["type"] for r in stub.requests] == ["json_schema", "json_object"]
+    m.generate([{"role": "user", "content": "y"}], SCHEMA)
+    assert stub.requests[-1]["body"]["response_format"]["type"] == "json_object" and len(stub.requests) == 3
+
+
+def test_a_configured_form_the_server_refuses_is_one_line_naming_the_setting(stub) -> None:
+    stub.mode = "reject-json-schema"
+    with pytest.raises(ModelError, match="model_structured_output") as err:
+        model(stub.url, structured="json_schema", model_name="tiny").generate([{"role": "user", "content": "x"}], SCHEMA)
+    assert "\n" not in str(err.value) and len(stub.requests) == 1
