@@ -17,6 +17,7 @@ from reflect.core.netpolicy import check
 from reflect.core.noteinput import NoteInput
 from reflect.core.opener import open_practice
 from reflect.core.redaction.fake import FakeDetector
+from reflect.settings import Settings
 from reflect.tui.app import ReflectApp
 from tests.conftest import FAST_KDF
 from tests.unit.test_llm_server import Stub, serve
@@ -28,11 +29,12 @@ async def test_escape_cancels_a_prep_streaming_from_a_model_server(tmp_path: Pat
     stub.pieces = ['{"questions": [', *(['{"question": "What ', 'would help?", "passage": 1}, '] * 200), "]}"]
     server = serve(stub)
     try:
-        model = ServerModel(check(f"http://127.0.0.1:{server.server_address[1]}"), backoff_s=0.01)
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        model = ServerModel(check(url), backoff_s=0.01)
         indexes: dict[str, MemoryIndex] = {}
         engines = Components(detector=FakeDetector(), embedder=HashEmbedder(), llm=model,
                              index_factory=lambda path: indexes.setdefault(str(path), MemoryIndex()))
-        with open_practice(tmp_path / "practice", kdf=FAST_KDF, components=engines) as practice:
+        with open_practice(tmp_path / "practice", settings=Settings(model_url=url), kdf=FAST_KDF, components=engines) as practice:
             c = practice.roster.add_client("Maria Gonzalez")
             practice.notes.add(c, [NoteInput(date(2026, 1, 1), "Maria wants to delegate the deck.", "t"),
                                    NoteInput(date(2026, 1, 8), "Maria delegated the deck to the team.", "t")])
@@ -45,6 +47,8 @@ async def test_escape_cancels_a_prep_streaming_from_a_model_server(tmp_path: Pat
                         break
                     await pilot.pause(0.05)
                 assert stub.sent >= 5  # the answer is streaming in
+                await pilot.pause(0.2)
+                assert "model server is writing" in str(app.query_one("#stream", Static).render())
                 await pilot.press("escape")
                 await pilot.pause()
                 await app.workers.wait_for_complete()
