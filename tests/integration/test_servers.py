@@ -219,3 +219,25 @@ def test_what_the_chroma_server_keeps_after_forget_until_vacuumed(tmp_path) -> N
     assert files_holding(data, needles), "the vectors were expected in Chroma's log after a collection delete"
     subprocess.run([chroma_binary(), "vacuum", "--path", str(data), "--force"], check=True, capture_output=True, timeout=120)
     assert not files_holding(data, needles)
+
+
+def test_switching_an_existing_practice_to_the_servers_and_back_is_configuration(servers, engines, tmp_path) -> None:
+    home = tmp_path / "practice"
+    embedded = {"REFLECT_HOME": str(home)}
+    served = {**embedded, "REFLECT_INDEX_URL": servers.index.url}
+    note = tmp_path / "n.md"
+    note.write_text("Kenji wants to stop rewriting his team's slides and trust their drafts.", encoding="utf-8")
+    assert cli(engines, "client", "add", "Kenji Watanabe", env=embedded)[0] == 0
+    assert cli(engines, "note", "add", "Kenji Watanabe", str(note), "--date", "2026-11-01", env=embedded)[0] == 0
+    before = set(server_names(servers.chroma_port))
+
+    # the same practice, now with index_url: its empty collection is filled from the store on first use
+    code, out, err = cli(engines, "search", "Kenji Watanabe", "trusting the team's drafts", "--json", env=served)
+    assert code == 0, err
+    assert json.loads(out)["results"] and "slides" in json.loads(out)["results"][0]["text"]
+    assert len(set(server_names(servers.chroma_port)) - before) == 1
+    # and back: the local index directory is still there and answers
+    code, out, _ = cli(engines, "search", "Kenji Watanabe", "trusting the team's drafts", "--json", env=embedded)
+    assert code == 0 and json.loads(out)["results"]
+    assert cli(engines, "forget", "Kenji Watanabe", "--yes", env=served)[0] == 0
+    assert set(server_names(servers.chroma_port)) - before == set()
