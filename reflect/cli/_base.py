@@ -168,7 +168,8 @@ def _passphrase_prompt(where: Path, label: str = "Passphrase") -> Callable[[bool
     return ask
 
 
-def open_for(opts: Options | None = None, *, read_only: bool = False, passphrase: Any = None, kdf: Any = None, announce: bool = True) -> Practice:
+def open_for(opts: Options | None = None, *, read_only: bool = False, passphrase: Any = None, kdf: Any = None, announce: bool = True,
+             check_servers: bool = True) -> Practice:
     """Open and unlock the practice with settings from config, env and options. Writers take the
     single-writer lock; ``read_only`` commands take none and work while the app is open. The
     passphrase is ``passphrase`` if given, else the demo's, else ``REFLECT_PASSPHRASE`` or a prompt."""
@@ -179,7 +180,8 @@ def open_for(opts: Options | None = None, *, read_only: bool = False, passphrase
     where = root(opts)
     settings = Settings.load(data_paths(where).config, model=opts.model, model_url=opts.model_url)
     source = passphrase or opts.passphrase or _passphrase_prompt(where)
-    practice = open_practice(where, settings=settings, passphrase=source, mode="read" if read_only else "write", kdf=kdf, components=opts.components)
+    practice = open_practice(where, settings=settings, passphrase=source, mode="read" if read_only else "write", kdf=kdf, components=opts.components,
+                             check_servers=check_servers)
     if announce and practice.keys_created and not opts.passphrase:
         _created.set(where)
     return practice

@@ -104,9 +104,12 @@ def test_embedded_mode_needs_no_server_and_doctor_says_so(isolated_home: Path) -
 def test_doctor_reports_a_refused_address_without_contacting_it(isolated_home: Path) -> None:
     assert run("client", "add", "Maria Gonzalez").exit_code == 0
     isolated_home.joinpath("config.toml").write_text('model_url = "http://127.0.0.1:9"\n', encoding="utf-8")
-    # doctor opens the practice as a writer, so a refused index address stops it at once (one line) ...
+    # a refused index address is a failed check (and the index checks are skipped, nothing contacted) ...
     result = run("doctor", "--json", env={"REFLECT_INDEX_URL": "http://198.51.100.7:8000"})
-    assert result.exit_code == 2 and "index server address" in one_line(result)
+    checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    assert result.exit_code == 1
+    assert checks["index server address"]["ok"] is False and "not on a private network" in checks["index server address"]["detail"]
+    assert "index server reachable" not in checks and checks["index and redaction scan"]["ok"] is None
     # ... and a model server that is down is a failed check, not a crash
     result = run("doctor", "--json")
     checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
