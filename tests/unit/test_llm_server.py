@@ -217,3 +217,60 @@ def test_a_configured_form_the_server_refuses_is_one_line_naming_the_setting(stu
     with pytest.raises(ModelError, match="model_structured_output") as err:
         model(stub.url, structured="json_schema", model_name="tiny").generate([{"role": "user", "content": "x"}], SCHEMA)
     assert "\n" not in str(err.value) and len(stub.requests) == 1
+
+
+def _certificates(directory):
+    """A throwaway CA and a server certificate for 127.0.0.1 signed by it (PEM files)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "practice test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+          .not_valid_after(now + datetime.timedelta(days=2)).add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                       key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])).issuer_name(ca_name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    (directory / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (directory / "server.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (directory / "server.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return directory / "ca.pem"
+
+
+def test_https_is_verified_against_the_configured_ca_file(tmp_path, monkeypatch) -> None:
+    import ssl
+
+    ca = _certificates(tmp_path)
+    state = Stub()
+    server = serve(state)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "server.pem", tmp_path / "server.key")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    url = f"https://127.0.0.1:{server.server_address[1]}"
+    try:
+        # the system's CAs do not know the practice's CA (nor does SSL_CERT_FILE count: no env is trusted)
+        monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+        with pytest.raises(ModelError, match="certificate .* ca_file"):
+            model(url, model_name="tiny", structured="none", retries=0).generate([{"role": "user", "content": "x"}])
+        assert state.requests == []
+        g = model(url, model_name="tiny", structured="none", ca_file=str(ca)).generate([{"role": "user", "content": "x"}])
+        assert g.text == '{"questions": []}' and len(state.requests) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
