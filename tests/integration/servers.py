@@ -112,6 +112,8 @@ class RecordingProxy:
     def __init__(self, upstream: int) -> None:
         self.upstream = upstream
         self.requests: list[tuple[str, str, bytes]] = []
+        self.authorizations: list[str | None] = []
+        """The Authorization header of each request (None when absent)."""
         self._lock = threading.Lock()
         proxy = self
 
@@ -126,6 +128,7 @@ class RecordingProxy:
                 body = self.rfile.read(length) if length else b""
                 with proxy._lock:
                     proxy.requests.append((self.command, self.path, body))
+                    proxy.authorizations.append(self.headers.get("Authorization"))
                 upstream = http.client.HTTPConnection(LOOPBACK, proxy.upstream, timeout=300)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in self.HOP_LOWER}
                 headers["Content-Length"] = str(len(body))

@@ -77,7 +77,8 @@ def files_holding(directory: Path, needles: list[bytes]) -> list[str]:
 
 
 def test_the_whole_flow_against_real_servers_sends_only_redacted_text_and_vectors(servers, engines, tmp_path) -> None:
-    env = {"REFLECT_INDEX_URL": servers.index.url}
+    # tokens from the environment (the servers here do not check them; the proxies see them sent)
+    env = {"REFLECT_INDEX_URL": servers.index.url, "REFLECT_MODEL_TOKEN": "model-token-1", "REFLECT_INDEX_TOKEN": "index-token-2"}
     model = ("--model-url", servers.model.url)
     notes = tmp_path / "notes"
     notes.mkdir()
@@ -141,12 +142,16 @@ def test_the_whole_flow_against_real_servers_sends_only_redacted_text_and_vector
             assert not sent_docs or all(d is None for d in sent_docs)
     assert not files_holding(servers.chroma_dir, [i.encode() for i in IDENTIFIERS] + [CONTENT_WORD.encode()])
 
+    assert set(servers.model.authorizations) == {"Bearer model-token-1"}
+    assert set(servers.index.authorizations) == {"Bearer index-token-2"}
+
     # doctor: the mode, each server reachable and its address allowed
     code, out, _ = cli(engines, *model, "doctor", "--json", env=env)
     checks = {c["name"]: c for c in json.loads(out)["checks"]}
     assert servers.model.url in checks["mode"]["detail"] and servers.index.url in checks["mode"]["detail"]
     for check in ("model server address", "model server reachable", "index server address", "index server reachable"):
         assert checks[check]["ok"] is True, checks[check]
+    assert "REFLECT_MODEL_TOKEN" in checks["model server reachable"]["detail"] and "model-token-1" not in out
     assert checks[f"index {client_id}"]["ok"] is True
 
     # forget deletes the client's collection on the server
