@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="reflect",
-    help="A private, on-device session-reflection assistant for coaches. Nothing leaves this machine.",
+    help="A private, on-device session-reflection assistant for coaches. Nothing leaves this machine unless you configure your own servers, and then only redacted text and vectors.",
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=False,
     pretty_exceptions_enable=False,
