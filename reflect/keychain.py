@@ -6,7 +6,10 @@ Locker, the Secret Service on a Linux desktop) through the ``keyring`` library, 
 data directory's path, so it is held by the OS, never beside the data. ``--forget-keyring`` removes
 it. On a machine without a keyring (a headless Linux box) this is unavailable and reflect says so.
 
-A front-end helper: the headless core never reads the keyring; it receives the passphrase.
+A front-end helper: the headless core never reads the passphrase from the keyring; it receives it.
+The one exception is ``server_token``: the bearer token of a practice's model or index server, which a
+coach may keep in the keyring (``keyring set reflect model-server-token``) rather than the environment;
+``reflect.core.credentials`` asks for it when a server is first used.
 """
 
 from __future__ import annotations
@@ -69,3 +72,14 @@ def forget(root: Path) -> bool:
     except Exception:  # noqa: BLE001
         return False
     return True
+
+
+def server_token(account: str) -> str | None:
+    """A server token kept in the keyring under service ``reflect`` (never raises; None when absent)."""
+    backend = _keyring()
+    if backend is None:
+        return None
+    try:
+        return backend.get_password(SERVICE, account) or None
+    except Exception:  # noqa: BLE001 - a locked or broken keyring means "no token"
+        return None

@@ -21,6 +21,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("REFLECT_HOME", str(data))
     monkeypatch.delenv("REFLECT_MODEL", raising=False)
     monkeypatch.delenv("REFLECT_SPACY_MODEL", raising=False)
+    # Embedded mode unless a test sets a server itself.
+    for name in ("REFLECT_MODEL_URL", "REFLECT_MODEL_NAME", "REFLECT_INDEX_URL", "REFLECT_MODEL_TOKEN", "REFLECT_INDEX_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
     # Every practice a test creates is encrypted; the passphrase comes from the environment, as in scripts.
     monkeypatch.setenv("REFLECT_PASSPHRASE", TEST_PASSPHRASE)
     return data

@@ -37,11 +37,15 @@ def main_callback(
         Optional[Path], typer.Option("--data-dir", envvar="REFLECT_HOME", help="Data directory (default: the platform's user data dir).")
     ] = None,
     model: Annotated[Optional[str], typer.Option("--model", envvar="REFLECT_MODEL", help="A GGUF chat model to use instead of the default.")] = None,
+    model_url: Annotated[
+        Optional[str],
+        typer.Option("--model-url", envvar="REFLECT_MODEL_URL", help="An OpenAI-compatible model server on your own network (Ollama, llama-server, vLLM...) instead of the local model."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log ids, counts and timings to stderr (never note text).")] = False,
     version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = None,
 ) -> None:
     given = ctx.obj if isinstance(ctx.obj, Options) else Options()
-    ctx.obj = replace(given, data_dir=data_dir or given.data_dir, model=model or given.model)
+    ctx.obj = replace(given, data_dir=data_dir or given.data_dir, model=model or given.model, model_url=model_url or given.model_url)
     begin(ctx, ctx.obj)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="reflect: %(levelname)s %(name)s: %(message)s")
     # Only reflect speaks on stderr: Presidio logs every recognizer it loads at INFO and warns about
@@ -55,7 +59,8 @@ def open_tui(opts: Options, demo: bool) -> None:
     from reflect.tui.app import run_app
 
     where = root(opts)
-    run_app(data_dir=where, demo=demo, model=opts.model, passphrase=opts.passphrase or _passphrase_prompt(where), components=opts.components)
+    run_app(data_dir=where, demo=demo, model=opts.model, passphrase=opts.passphrase or _passphrase_prompt(where), components=opts.components,
+            model_url=opts.model_url)
 
 
 def main() -> None:

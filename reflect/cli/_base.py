@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="reflect",
-    help="A private, on-device session-reflection assistant for coaches. Nothing leaves this machine.",
+    help="A private, on-device session-reflection assistant for coaches. Nothing leaves this machine unless you configure your own servers, and then only redacted text and vectors.",
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=False,
     pretty_exceptions_enable=False,
@@ -79,6 +79,8 @@ class Options:
 
     data_dir: Path | None = None
     model: str | None = None
+    model_url: str | None = None
+    """An OpenAI-compatible model server (``--model-url`` / ``REFLECT_MODEL_URL``) instead of the local model."""
     passphrase: str | None = None
     """Set only for the demo practice, whose fictional data is sealed with a published passphrase."""
     components: Components | None = None
@@ -168,7 +170,8 @@ def _passphrase_prompt(where: Path, label: str = "Passphrase") -> Callable[[bool
     return ask
 
 
-def open_for(opts: Options | None = None, *, read_only: bool = False, passphrase: Any = None, kdf: Any = None, announce: bool = True) -> Practice:
+def open_for(opts: Options | None = None, *, read_only: bool = False, passphrase: Any = None, kdf: Any = None, announce: bool = True,
+             check_servers: bool = True) -> Practice:
     """Open and unlock the practice with settings from config, env and options. Writers take the
     single-writer lock; ``read_only`` commands take none and work while the app is open. The
     passphrase is ``passphrase`` if given, else the demo's, else ``REFLECT_PASSPHRASE`` or a prompt."""
@@ -177,9 +180,10 @@ def open_for(opts: Options | None = None, *, read_only: bool = False, passphrase
 
     opts = opts or options()
     where = root(opts)
-    settings = Settings.load(data_paths(where).config, model=opts.model)
+    settings = Settings.load(data_paths(where).config, model=opts.model, model_url=opts.model_url)
     source = passphrase or opts.passphrase or _passphrase_prompt(where)
-    practice = open_practice(where, settings=settings, passphrase=source, mode="read" if read_only else "write", kdf=kdf, components=opts.components)
+    practice = open_practice(where, settings=settings, passphrase=source, mode="read" if read_only else "write", kdf=kdf, components=opts.components,
+                             check_servers=check_servers)
     if announce and practice.keys_created and not opts.passphrase:
         _created.set(where)
     return practice
@@ -198,7 +202,7 @@ def open_preview(opts: Options | None = None) -> Practice:
 
     opts = opts or options()
     where = root(opts)
-    return open_practice(where, settings=Settings.load(data_paths(where).config, model=opts.model), mode="preview", components=opts.components)
+    return open_practice(where, settings=Settings.load(data_paths(where).config, model=opts.model, model_url=opts.model_url), mode="preview", components=opts.components)
 
 
 def Text(*args, **kwargs):  # noqa: N802 - rich's Text, imported when a command prints (keeps --help fast)

@@ -33,7 +33,8 @@ class StoreInUseError(ReflectError):
 
 
 class ModelError(ReflectError):
-    """A model file is missing, altered or cannot be loaded."""
+    """A model file is missing, altered or cannot be loaded; or the model server is down, too slow, or
+    answered something other than a chat completion."""
 
     exit_code = 5
 
@@ -54,3 +55,9 @@ class CorruptDataError(ReflectError):
     """A sealed value or a backup failed authentication: it was altered, damaged or is not reflect's."""
 
     exit_code = 8
+
+
+class IndexServerError(ReflectError):
+    """The index server (``index_url``) is down, too slow, refused the request or answered something else."""
+
+    exit_code = 9

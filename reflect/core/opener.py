@@ -37,12 +37,14 @@ def open_practice(
     mode: OpenMode = "write",
     components: Components | None = None,
     kdf: KdfParams | None = None,
+    check_servers: bool = True,
 ) -> Practice:
     """Open a practice and unlock it.
 
     ``passphrase`` is the passphrase, or a callable asked for it (``new=True`` when a practice is being
     created), or None for ``REFLECT_PASSPHRASE``. ``components`` are the engines (fakes in tests);
-    left out, the real ones are built lazily from the settings.
+    left out, the real ones are built lazily from the settings. ``check_servers`` refuses a writer
+    whose model or index server address the policy does not allow (``reflect doctor`` reports it instead).
     """
     from reflect.core import backup
 
@@ -58,6 +60,8 @@ def open_practice(
     hardening.apply(str(paths.cache))
     settings = settings or Settings.load(paths.config)
     components = components.with_settings(settings) if components is not None else Components.from_settings(settings)
+    if mode == "write" and check_servers:
+        components.check_servers()  # a refused server address: one line, before anything is opened or stored
     practice = Practice(paths, settings, components, read_only=read_only)
     if mode == "preview":
         return practice

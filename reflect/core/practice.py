@@ -137,6 +137,7 @@ class Practice:
         ctx = Context(self.paths, self.settings, self._store(), self.components, self.read_only)
         reredactor = Reredactor(ctx)
         ctx.finish_reredaction = reredactor.finish
+        ctx.fill_index = lambda client: reredactor.rebuild_index(client, ctx.store.notes(client.id), reuse=False)
         self._ctx = ctx
         self.roster = Roster(ctx, reredactor)
         self.commitments = Commitments(ctx, reredactor)

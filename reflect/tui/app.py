@@ -118,13 +118,13 @@ def app_for(practice: Practice, demo: bool = False, keymap: dict[str, str] | Non
 
 
 def run_app(data_dir: Path | None = None, demo: bool = False, model: str | None = None, passphrase=None, components=None,
-            keymap: dict[str, str] | None = None) -> None:
+            keymap: dict[str, str] | None = None, model_url: str | None = None) -> None:
     """Unlock the practice (the passphrase is asked before the app starts) and run the app on it.
     ``keymap`` (action name → key) defaults to the ``[keymap]`` table of config.toml."""
     from reflect.core.opener import data_paths, open_practice
     from reflect.settings import Settings
 
-    settings = Settings.load(data_paths(data_dir).config, model=model)
+    settings = Settings.load(data_paths(data_dir).config, model=model, model_url=model_url)
     # A keymap naming an unknown action is refused before the passphrase is asked or the practice locked.
     actions.check_keymap(settings.keymap if keymap is None else keymap)
     with open_practice(data_dir, settings=settings, passphrase=passphrase, components=components) as practice:

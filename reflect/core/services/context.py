@@ -70,6 +70,8 @@ class Context:
         self._generations: dict[str, int] = {}
         self.finish_reredaction: Callable[[Client], object] | None = None
         """Set by the practice: finishes a re-redaction a crash interrupted, before an index is read."""
+        self.fill_index: Callable[[Client], object] | None = None
+        """Set by the practice: builds a client's index from the store (an empty collection on an index server)."""
 
     # what changed -----------------------------------------------------------------------------------
     def notes_changed(self, client_id: str) -> None:
@@ -94,15 +96,23 @@ class Context:
         found = self._indexes.get(client.id)
         if found is not None:
             return found
+        fresh = False
         with self._index_lock:
             if client.id not in self._indexes:
-                self._indexes[client.id] = self.components.open_index(self.paths.client_index(client.id))
+                fresh = True
+                name = self.store.index_name(client.id) if self.settings.index_url else None
+                self._indexes[client.id] = self.components.open_index(self.paths.client_index(client.id), name)
             opened = self._indexes[client.id]
         if not self.reredacting and self.finish_reredaction is not None and self.store.reredact_pending(client.id):
             # A roster change (or a learned name) committed, but a crash stopped its re-redaction:
             # finish it before anything reads this index (checked when the index is first opened).
             log.warning("client %s: finishing a re-redaction a crash interrupted", client.id)
             self.finish_reredaction(client)
+        if fresh and self.settings.index_url and self.fill_index is not None and opened.count() == 0 and self.store.notes(client.id):
+            # Switched to an index server (or a new one): the client's collection is empty but the store
+            # has their notes. Fill it from the store (the source of truth) before anything reads it.
+            log.info("client %s: filling an empty collection on the index server from the store", client.id)
+            self.fill_index(client)
         return opened
 
     def drop_index(self, client_id: str) -> None:

@@ -15,11 +15,18 @@ from reflect.core.boundary import Outbound
 from reflect.core.chunking import CHUNKER_VERSION
 from reflect.core.domain import Client
 from reflect.core.errors import ModelError, ReflectError
+from reflect.core.netpolicy import Endpoint
 from reflect.core.services.context import Context
 from reflect.core.services.reredaction import Reredactor
 from reflect.core.services.results import DoctorCheck, PromptRecord, Reredaction
 
 log = logging.getLogger(__name__)
+
+
+def _allowed(endpoint: Endpoint) -> str:
+    if endpoint.allowed_by_name:
+        return f"{endpoint.host} is allowed by name (allowed_hosts)"
+    return f"{endpoint.host} resolves to {', '.join(endpoint.addresses)}: private network" + ("; https" if endpoint.tls else "; plain http")
 
 
 class Upkeep:
@@ -54,11 +61,16 @@ class Upkeep:
         return self._reredactor.rebuild_index(client, self._ctx.store.notes(client.id), reuse=reuse)
 
     def forget(self, client: Client) -> None:
-        """Erase a client: store rows (notes, roster, map, prompts) and their whole index directory."""
+        """Erase a client: their collections on the index server (server mode), then store rows (notes,
+        roster, map, prompts) and their whole index directory."""
         from reflect.core.index import leftovers
 
         ctx = self._ctx
         ctx.drop_index(client.id)
+        if ctx.settings.index_url:
+            # First, while the client's key still names their collections: once the key is gone nobody
+            # could tell which collections on the server were theirs. Unreachable server: nothing erased.
+            ctx.components.erase_index(ctx.paths.client_index(client.id), ctx.store.index_name(client.id))
         with ctx.store.transaction():
             ctx.store.delete_client(client.id)  # with it goes the client's wrapped data key
         if not ctx.store.purge():
@@ -130,7 +142,8 @@ class Upkeep:
         from reflect.core.models import manifest, verified
 
         ctx, store = self._ctx, self._ctx.store
-        checks = []
+        checks = self.server_checks()
+        index_ok = all(ch.ok is not False for ch in checks if ch.name.startswith("index server"))
         for key, asset in manifest().items():
             try:
                 path = verified(key)
@@ -141,7 +154,7 @@ class Upkeep:
             model = Path(ctx.settings.model).expanduser()
             checks.append(DoctorCheck("model (configured)", model.is_file(), f"{model}" + ("" if model.is_file() else " does not exist")))
         checks.append(DoctorCheck("store integrity", store.integrity_ok(), f"{ctx.paths.db} (schema v{store.schema_version})"))
-        for c in store.clients():
+        for c in store.clients() if index_ok else []:
             expected = sum(len(ctx.passages(n)) for n in store.notes(c.id))
             index = ctx.index(c)
             actual, chunker = index.count(), index.chunker()
@@ -150,7 +163,10 @@ class Upkeep:
             if chunker != CHUNKER_VERSION:
                 detail += f"; built with chunker v{chunker}, this reflect splits notes with v{CHUNKER_VERSION}"
             checks.append(DoctorCheck(f"index {c.id}", ok, detail + ("" if ok else "; run 'reflect reindex'")))
-        checks.extend(self.redaction_scan())
+        if index_ok:
+            checks.extend(self.redaction_scan())
+        else:
+            checks.append(DoctorCheck("index and redaction scan", None, "skipped: the index server cannot be used (see above)"))
         mode = ctx.paths.root.stat().st_mode & 0o777
         checks.append(DoctorCheck("data directory permissions", mode & 0o077 == 0, f"{oct(mode)} on {ctx.paths.root}"))
         loose = [p for p in ctx.paths.root.glob("reflect.db*") if p.stat().st_mode & 0o077]
@@ -161,6 +177,47 @@ class Upkeep:
         for name, why, ok in hardening.report():
             checks.append(DoctorCheck(f"offline: {name}", ok, why))
         checks.append(self._encryption())
+        return checks
+
+    def server_checks(self) -> list[DoctorCheck]:
+        """The mode, and for each server: its address allowed by the policy, and reachable. No
+        traffic goes to an address the policy refuses; reports never carry a token."""
+        from reflect.core.credentials import token_source
+
+        ctx = self._ctx
+        components = ctx.components
+        settings = ctx.settings
+        checks = [DoctorCheck("mode", True, components.mode + ("" if settings.model_url or settings.index_url else "; nothing uses the network"))]
+        if settings.model_url:
+            try:
+                endpoint = components.model_endpoint()
+                checks.append(DoctorCheck("model server address", True, _allowed(endpoint)))
+                try:
+                    detail = getattr(components.llm, "reachable", lambda: "answers")()
+                    checks.append(DoctorCheck("model server reachable", True, f"{detail}; token: {token_source('model')}"))
+                except ReflectError as exc:
+                    checks.append(DoctorCheck("model server reachable", False, str(exc)))
+            except ReflectError as exc:
+                checks.append(DoctorCheck("model server address", False, str(exc)))
+        if settings.index_url:
+            try:
+                endpoint = components.index_endpoint()
+                checks.append(DoctorCheck("index server address", True, _allowed(endpoint)))
+                try:
+                    client, _ = components.index_server()
+                    client.heartbeat()
+                    checks.append(DoctorCheck(
+                        "index server reachable", True,
+                        f"{endpoint.url} answers; {len(client.list_collections())} collection(s) there in all; token: {token_source('index')}",
+                    ))
+                except ReflectError as exc:
+                    checks.append(DoctorCheck("index server reachable", False, str(exc)))
+                except Exception as exc:  # noqa: BLE001 - the server's own failure, as one line
+                    from reflect.core.index_server import server_error
+
+                    checks.append(DoctorCheck("index server reachable", False, str(server_error(endpoint, "answer", exc))))
+            except ReflectError as exc:
+                checks.append(DoctorCheck("index server address", False, str(exc)))
         return checks
 
     def _encryption(self) -> DoctorCheck:

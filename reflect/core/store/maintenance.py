@@ -61,6 +61,11 @@ class MaintenanceMixin(KeyringMixin):
         finally:
             out.close()
 
+    def index_name(self, client_id: str) -> str:
+        """The opaque name of a client's collection on an index server: a keyed digest under the
+        client's own key (stable for the client, unlinkable to anything without the key, gone with it)."""
+        return self._key(client_id).lookup("index-server-collection\x00")[:32]
+
     def digest(self, client_id: str, text: str) -> str:
         """A keyed digest of a passage (the client's lookup key): the index keeps it to show which
         text a vector came from; it reveals nothing without the key."""

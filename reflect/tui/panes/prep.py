@@ -86,7 +86,11 @@ class PrepPane(ReportsWorkerErrors, VerticalScroll):
             return
         self._tokens += 1
         self.query_one("#stream", Static).update(
-            Text(f"The local model is writing… {self._tokens} tokens (it sees only redacted text; Escape cancels)", "dim"))
+            Text(f"The {self._who()} is writing… {self._tokens} tokens (it sees only redacted text; Escape cancels)", "dim"))
+
+    def _who(self) -> str:
+        """"local model", or "model server" when prep runs on the practice's model server (model_url)."""
+        return "model server" if practice_of(self).settings.model_url else "local model"
 
     @on(PrepFinished)
     def _finished(self, message: PrepFinished) -> None:
