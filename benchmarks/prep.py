@@ -1,6 +1,6 @@
 """Prep and questions quality with the real models, and commitment extraction.
 
-Run:  .venv/bin/python benchmarks/prep.py [--clients 10] [--model PATH]
+Run:  .venv/bin/python benchmarks/prep.py [--clients 10] [--model PATH] [--use-model always|auto]
 Writes benchmarks/results/prep.json and prints a Markdown table. Uses the demo practice and the first
 N client histories of benchmarks/data/coaching_notes.json, so it needs no outside data; SMARTSpan goal
 recall is added when ../shared/datasets is present.
@@ -50,6 +50,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--model", default=None)
+    parser.add_argument("--use-model", default="always", choices=["always", "auto", "never"],
+                        help="always (default here): ask the model, to measure what it writes; auto: as reflect ships")
     args = parser.parse_args()
     from reflect.core.commitments import extract
     from reflect.core.demo import DEMO_PASSPHRASE, load_demo, reset_demo_dir
@@ -59,10 +61,11 @@ def main() -> None:
     from reflect.settings import Settings
 
     results: dict = {"date": date.today().isoformat(), "model": args.model or "SmolLM2-135M-Instruct Q4_1 (default)"}
+    suffix = "" if args.use_model == "always" else f"-{args.use_model}"
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "practice"
         reset_demo_dir(root)
-        practice = open_practice(root, settings=Settings.load(None, model=args.model), passphrase=DEMO_PASSPHRASE)
+        practice = open_practice(root, settings=Settings.load(None, model=args.model, use_model=args.use_model), passphrase=DEMO_PASSPHRASE)
         load_demo(practice)
         data = json.loads((HERE / "data" / "coaching_notes.json").read_text(encoding="utf-8"))
         for spec in data["clients"][: args.clients]:
@@ -75,6 +78,7 @@ def main() -> None:
         prompt_leaks: list[str] = []
         output_leaks: list[str] = []
         latencies, tps = [], []
+        sources: dict[str, int] = {}
         for summary in practice.roster.clients():
             client = summary.client
             started = time.perf_counter()
@@ -83,16 +87,18 @@ def main() -> None:
             qs = practice.insight.questions(client)
             answers += 1
             gen = qs.generation
-            if gen.tokens_per_s:
+            if gen is not None and gen.tokens_per_s:
                 tps.append(gen.tokens_per_s)
             names = names_of(practice, client)
             for row in practice.upkeep.audit(client):
-                prompt_leaks += leaks(row["prompt"], names)
-            output_leaks += leaks(gen.text, names)
+                prompt_leaks += leaks(row.prompt, names)
+            output_leaks += leaks(gen.text if gen is not None else "", names)
+            for source in {q.source for q in brief.questions}:
+                sources[source] = sources.get(source, 0) + sum(q.source == source for q in brief.questions)
             final += len(brief.questions)
             bank += sum(q.source == "bank" for q in brief.questions)
             try:
-                items = json.loads(gen.text)["questions"]
+                items = json.loads(gen.text if gen is not None else "")["questions"]
                 assert isinstance(items, list)
                 schema_ok += 1
             except (ValueError, KeyError, TypeError, AssertionError):
@@ -113,6 +119,8 @@ def main() -> None:
         "clients": answers,
         "schema_valid_rate": schema_ok / answers,
         "fallback_rate": bank / final,
+        "use_model": args.use_model,
+        "question_sources": sources,
         "raw_questions": raw_total,
         "open_question_rate": raw_open / max(1, raw_total),
         "duplicate_rate": raw_dup / max(1, raw_total),
@@ -140,12 +148,13 @@ def main() -> None:
                 gw = words(re.sub(r"\(Confidence.*", "", goal))
                 hit += any(len(gw & words(e)) / max(1, len(gw)) >= 0.6 for e in found)
         results["smartspan_goal_recall"] = hit / total
-    (HERE / "results" / "prep.json").write_text(json.dumps(results, indent=2))
+    (HERE / "results" / f"prep{suffix}.json").write_text(json.dumps(results, indent=2))
     r = results
     print(f"model: {r['model']}; {r['clients']} clients (3 demo + {args.clients} from the coaching set)\n")
     print("| measure | result | target |\n| --- | --- | --- |")
     print(f"| schema-valid model answers | {r['schema_valid_rate']:.0%} | 100 % or cleanly replaced |")
     print(f"| final questions from the question bank (fallback rate) | {r['fallback_rate']:.0%} | |")
+    print(f"| where the brief's questions came from | {', '.join(f'{k} {v}' for k, v in sorted(r['question_sources'].items()))} | |")
     print(f"| model's raw questions: open / duplicate / valid citation | {r['open_question_rate']:.0%} / {r['duplicate_rate']:.0%} / {r['citation_valid_rate']:.0%} "
           f"({r['raw_questions']} questions) | |")
     print(f"| identifier leaks in prompts / model outputs | {len(r['prompt_identifier_leaks'])} / {len(r['output_identifier_leaks'])} | 0 / 0 |")

@@ -137,6 +137,8 @@ def brief_markdown(brief: PrepBrief, reid: Reid) -> str:
             if t.evidence:
                 ev = t.evidence[0]
                 out.append(f"  - “{quoted(ev.text, ev.note_id)}” (note {ev.note_id})")
+            if t.goal:
+                out.append(f"  - bears on the goal: {reid(t.goal)} _(closest of your goals for this client)_")
     else:
         out.append("- none yet (a theme recurs once it appears in two sessions)")
     out += ["", "## Commitments: did it happen?", ""]

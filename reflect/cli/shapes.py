@@ -80,6 +80,8 @@ def theme(t: Theme) -> Json:
         "first_seen": t.sessions[0].date,
         "last_seen": t.sessions[-1].date,
         "keyphrases": list(t.keyphrases),
+        "source": "emergent" if t.keyphrases else "taxonomy",
+        "goal": t.goal or None,
     }
 
 

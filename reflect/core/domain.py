@@ -144,6 +144,8 @@ class Theme:
     trend: Trend
     keyphrases: list[str] = field(default_factory=list)
     """For an emergent theme (not from the taxonomy): the words that characterise it."""
+    goal: str = ""
+    """The engagement goal this theme bears on (redacted), when one is close enough; "" when none."""
 
 
 @dataclass

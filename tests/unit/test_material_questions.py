@@ -147,3 +147,17 @@ def test_an_engagement_goal_is_asked_about_through_its_latest_passage(fake_pract
     goal = [q for q in questions if q.source == "goal"]
     assert [q.text for q in goal] == ["How close do you feel now to delegating more and stopping reviewing every deck yourself?"]
     assert goal[0].evidence and goal[0].why.startswith("a goal of the engagement")
+
+
+def test_a_theme_in_the_brief_names_the_goal_it_bears_on(fake_practice) -> None:
+    from reflect.core.domain import Evidence, Theme
+
+    p = fake_practice
+    c = p.roster.add_client("Maria Gonzalez")
+    p.notes.add(c, [NoteInput(date(2026, 1, 5), "She reviews every deck herself.", "t")])
+    p.goals.add(c, "Stop reviewing every deck herself")
+    p.goals.add(c, "Run a marathon in the spring")
+    ev = [Evidence(1, "2026-01-05", "She reviews every deck herself.", 0)]
+    themes = [Theme("Decks", "", ev, [0.5], list(ev), "steady"), Theme("Cello", "", ev[:0], [], [], "steady")]
+    p.insight._tie_to_goals(c, themes)
+    assert themes[0].goal == "Stop reviewing every deck herself" and themes[1].goal == ""

@@ -411,9 +411,32 @@ class Insight:
             kept += 1
         return kept
 
+    def _tie_to_goals(self, client: Client, themes: list[Theme]) -> None:
+        """Each theme learns the engagement goal its quotes are closest to, when close enough (the
+        progress view's threshold), so the brief shows what a theme means for why the client came."""
+        import numpy as np
+
+        from reflect.core.progress import THRESHOLD
+
+        goals = self._goals.for_insight(client) if self._goals is not None else []
+        if not goals or not themes:
+            return
+        goal_vectors = self._goals.vectors(client, goals) if self._goals is not None else None
+        for theme in themes:
+            texts = [ev.text for ev in theme.evidence]
+            if not texts or goal_vectors is None:
+                continue
+            centre = self._ctx.embed(client.id, texts).mean(axis=0)
+            centre = centre / max(float(np.linalg.norm(centre)), 1e-9)
+            scores = goal_vectors @ centre
+            best = int(np.argmax(scores))
+            if float(scores[best]) >= THRESHOLD:
+                theme.goal = goals[best].text
+
     def prep(self, client: Client, on_text: OnText = None, cancelled: Cancelled = None) -> PrepBrief:
         notes = self._has_notes(client)
         themes = self.themes(client)
+        self._tie_to_goals(client, themes)
         self._model_names(client, themes, on_text, cancelled)
         latest = notes[-1].id
         every = self._commitments.list(client)
