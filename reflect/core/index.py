@@ -104,7 +104,7 @@ class ChromaIndex:
         path.mkdir(parents=True, exist_ok=True)
         (path / ".complete").unlink(missing_ok=True)
         self.client = chromadb.PersistentClient(
-            path=str(path), settings=Settings(anonymized_telemetry=False, allow_reset=False)
+            path=str(path), settings=Settings(anonymized_telemetry=False, allow_reset=False, chroma_otel_granularity="none", chroma_otel_collection_endpoint=""),
         )
         self.collection = self.client.get_or_create_collection(
             COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine", "chunker": CHUNKER_VERSION}

@@ -23,13 +23,14 @@ and a bearer token when one is set. Every failure is an ``IndexServerError`` (on
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from reflect.core.chunking import CHUNKER_VERSION
-from reflect.core.errors import IndexServerError, ReflectError
+from reflect.core.errors import IndexServerError, InputError, ReflectError
 from reflect.core.index import COLLECTION, ChromaIndex
 from reflect.core.netpolicy import Endpoint
 
@@ -75,6 +76,11 @@ def server_error(endpoint: Endpoint, what: str, exc: BaseException) -> IndexServ
     import httpx
 
     url = endpoint.url
+    # Chroma wraps httpx's errors (a refused connection arrives as a ValueError): judge the cause.
+    seen = exc
+    while not isinstance(seen, httpx.HTTPError) and (seen.__cause__ or seen.__context__) is not None:
+        seen = seen.__cause__ or seen.__context__  # type: ignore[assignment]
+    exc = seen if isinstance(seen, httpx.HTTPError) else exc
     text = str(exc).lower()
     if "certificate" in text or "ssl" in text:
         return IndexServerError(f"the index server at {url} has a certificate reflect could not verify; set ca_file in config.toml")
@@ -85,6 +91,10 @@ def server_error(endpoint: Endpoint, what: str, exc: BaseException) -> IndexServ
     if "401" in text or "403" in text or "unauthor" in text or "forbidden" in text:
         return IndexServerError(f"the index server at {url} refused reflect ({what}); check REFLECT_INDEX_TOKEN or the keyring entry")
     return IndexServerError(f"the index server at {url} failed to {what} ({type(exc).__name__})")
+
+
+_allowed_names: list[str] = []
+"""The index server's host when ``allowed_hosts`` names it (read by the wrapped session at construction)."""
 
 
 def _own_session() -> None:
@@ -104,13 +114,16 @@ def _own_session() -> None:
         original(self, system)
         old = self._session
         verify = self._settings.chroma_server_ssl_verify
+        from reflect.core.netpolicy import checked_transport
+
         self._session = httpx.Client(
             timeout=httpx.Timeout(_timeouts["read"], connect=_timeouts["connect"]),
             limits=self.http_limits,
-            verify=verify if verify is not None else True,
             headers=old.headers,
             trust_env=False,
             follow_redirects=False,
+            # Every connection goes to an address judged private at that moment, not only at start-up.
+            transport=checked_transport(_allowed_names, "index server address (index_url)", verify if verify is not None else True),
         )
         old.close()
 
@@ -123,10 +136,20 @@ def connect(endpoint: Endpoint, *, token: str | None, ca_file: str | None, conne
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
+    if token and not endpoint.tls and not all(ipaddress.ip_address(a).is_loopback for a in endpoint.addresses or ("0.0.0.0",)):
+        raise InputError(
+            f"a bearer token is sent only over https (or to this machine): index_url {endpoint.url} is plain http on the network; "
+            "use https:// (with ca_file for your own certificate authority)"
+        )
     _own_session()
-    settings = ChromaSettings(anonymized_telemetry=False, chroma_server_ssl_verify=ca_file)
+    # Chroma's settings read CHROMA_* from the environment: tracing is switched off here explicitly, so
+    # no OpenTelemetry exporter can be pointed anywhere from outside.
+    settings = ChromaSettings(
+        anonymized_telemetry=False, chroma_server_ssl_verify=ca_file, chroma_otel_granularity="none", chroma_otel_collection_endpoint="",
+    )
     with _timeouts_lock:
         _timeouts.update(connect=connect_timeout_s, read=read_timeout_s)
+        _allowed_names[:] = [endpoint.host] if endpoint.allowed_by_name else []
         try:
             return chromadb.HttpClient(
                 host=endpoint.host, port=endpoint.port, ssl=endpoint.tls, settings=settings,

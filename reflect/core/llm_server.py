@@ -27,6 +27,7 @@ Logs carry counts and timings only.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import threading
@@ -34,7 +35,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from reflect.core.errors import ModelError
+from reflect.core.errors import InputError, ModelError
 from reflect.core.llm import Generation, Messages, StopReason, repeating
 from reflect.core.netpolicy import Endpoint
 
@@ -86,14 +87,22 @@ class ServerModel:
         self._read_timeout_s = read_timeout_s
         self._resolved = threading.Lock()
         headers = {"Accept": "text/event-stream, application/json"}
+        if token and not endpoint.tls and not all(ipaddress.ip_address(a).is_loopback for a in endpoint.addresses or ("0.0.0.0",)):
+            raise InputError(
+                f"a bearer token is sent only over https (or to this machine): model_url {endpoint.url} is plain http on the network; "
+                "use https:// (with ca_file for your own certificate authority)"
+            )
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        from reflect.core.netpolicy import checked_transport
+
         self._http = httpx.Client(
             timeout=httpx.Timeout(read_timeout_s, connect=connect_timeout_s),
-            verify=ca_file if ca_file else True,
             headers=headers,
             trust_env=False,
             follow_redirects=False,
+            # Every connection goes to an address judged private at that moment, not only at start-up.
+            transport=checked_transport([endpoint.host] if endpoint.allowed_by_name else [], "model server address (model_url)", ca_file or True),
         )
         self.name = f"{model_name or 'model'} at {endpoint.host}:{endpoint.port}"
         self.dialect: str | None = None if structured == "auto" else structured
@@ -214,6 +223,8 @@ class ServerModel:
                 raise
         # ``auto`` guessed the server's form of structured output wrong: try the other form, then none
         # (the answer is validated either way), and keep what worked for the next calls.
+        # A form is kept only once it has worked: a passing error on one request does not switch the
+        # constraint off for the rest of the process.
         tried = self.dialect
         for dialect in [d for d in ("json_schema", "json_object") if d != tried] + ["none"]:
             self.dialect = dialect
@@ -221,8 +232,12 @@ class ServerModel:
                 generation = self._generate(messages, schema, max_tokens, timeout_s, on_text, cancelled)
             except SchemaRejected:
                 continue
+            except BaseException:
+                self.dialect = tried
+                raise
             log.info("model server: structured output as %s (the server refused %s)", dialect, tried)
             return generation
+        self.dialect = tried
         raise ModelError(f"the model server at {self.endpoint.url} rejected every form of the request; set model_structured_output in config.toml")
 
     def _generate(

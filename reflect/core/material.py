@@ -88,7 +88,7 @@ def _agree(m: re.Match[str]) -> str:
 
 def action(text: str) -> str:
     """The action of a commitment, without list marks, cues, subject, modal, deadline or final stop."""
-    text = _LIST_MARK.sub("", " ".join(text.split()))
+    text = _LIST_MARK.sub("", " ".join(text.split()[:80]))  # a commitment is a sentence; bound the work on a runaway one
     for _ in range(3):
         before = text
         text = _CUE.sub("", text)
@@ -184,11 +184,12 @@ def theme_question(theme: Theme, anchor: str) -> str:
     return text if len(text) <= QUESTION_LIMIT else f"What is happening now with {anchor}?"
 
 
-def theme_questions(themes: list[Theme], anchors: dict[str, Anchor], limit: int = 2) -> list[Question]:
-    """One question per recurring theme that is still live (not resolved), strongest first."""
+def theme_questions(themes: list[Theme], anchors: dict[int, Anchor], limit: int = 2) -> list[Question]:
+    """One question per recurring theme that is still live (not resolved), strongest first; ``anchors``
+    are keyed by the theme object's ``id`` (two themes may carry the same label)."""
     out: list[Question] = []
     for theme in themes:
-        anchor = anchors.get(theme.label)
+        anchor = anchors.get(id(theme))
         if theme.trend == "resolved" or anchor is None:
             continue
         why = f"“{theme.label}” came up in {len(theme.sessions)} sessions ({theme.trend}); asked through its latest mention, {anchor.passage.date}"
@@ -198,7 +199,7 @@ def theme_questions(themes: list[Theme], anchors: dict[str, Anchor], limit: int 
     return out
 
 
-def followup_questions(agreed: list[Commitment], themes: list[Theme], anchors: dict[str, Anchor], limit: int = 3) -> list[Question]:
+def followup_questions(agreed: list[Commitment], themes: list[Theme], anchors: dict[int, Anchor], limit: int = 3) -> list[Question]:
     """After a session: what was agreed in it (what would help it happen), then the themes it touched,
     each asked through the phrase of this session that carries it."""
     out: list[Question] = []
@@ -210,7 +211,7 @@ def followup_questions(agreed: list[Commitment], themes: list[Theme], anchors: d
         if len(text) <= QUESTION_LIMIT:
             out.append(Question(text, "commitment", [Evidence(c.note_id, c.date, c.text, c.chunk)], why=f"agreed in this session (commitment {c.id})"))
     for theme in themes:
-        anchor = anchors.get(theme.label)
+        anchor = anchors.get(id(theme))
         if anchor is None:
             continue
         phrase = _lower_first(second_person(anchor.phrase))

@@ -19,6 +19,7 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from reflect.core.errors import InputError
@@ -111,3 +112,39 @@ def check(url: str, allowed_hosts: Iterable[str] = (), *, what: str = "server ad
             f"allowed_hosts = [\"{host}\"] to config.toml"
         )
     return Endpoint(clean, scheme, host, port, tuple(addresses))
+
+
+def judged_address(host: str, port: int, allowed_hosts: Iterable[str], what: str, resolve: Resolver | None = None) -> str:
+    """The address to connect to for ``host``, judged now: a literal or resolved address that is
+    private (the first), or the host as given when it is in ``allowed_hosts``; else ``AddressRefused``.
+    Called for every new connection, so a name whose DNS answer changes after the first check (DNS
+    rebinding) is judged again before anything is sent."""
+    if host.lower() in {h.strip().lower() for h in allowed_hosts if h.strip()}:
+        return host
+    try:
+        addresses = [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        addresses = (resolve or system_resolver)(host, port)
+    public = [a for a in addresses if not is_private(a)]
+    if not addresses or public:
+        raise AddressRefused(f"{what} {host} now resolves to {public[0] if public else 'no address'}, not a private network; nothing was sent")
+    return addresses[0]
+
+
+def checked_transport(allowed_hosts: Iterable[str], what: str, verify: object) -> Any:
+    """An httpx transport whose every new connection goes to an address judged at that moment
+    (``judged_address``); TLS still verifies the certificate against the host name. httpx takes no
+    network backend, so the transport's connection pool is given one (httpcore's own, wrapped)."""
+    import httpcore
+    import httpx
+
+    allowed = tuple(allowed_hosts)
+
+    class _Judged(httpcore.SyncBackend):
+        def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                        socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+            return super().connect_tcp(judged_address(host, port, allowed, what), port, timeout, local_address, socket_options)
+
+    transport = httpx.HTTPTransport(verify=verify, trust_env=False)  # type: ignore[arg-type]
+    transport._pool._network_backend = _Judged()  # the one seam httpcore offers for where a connection goes
+    return transport

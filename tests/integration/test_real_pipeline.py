@@ -70,7 +70,7 @@ def test_prep_with_the_real_model_is_grounded_and_redacted(demo) -> None:
     note_ids = {n.id for n in demo.notes.list(maria)}
     assert len(brief.questions) == 5
     for q in brief.questions:
-        assert q.source in {"commitment", "theme", "model", "bank"} and q.why
+        assert q.source in {"commitment", "goal", "theme", "model", "bank"} and q.why
         assert q.evidence and all(e.note_id in note_ids for e in q.evidence)
         assert q.text.endswith("?")
         assert "Maria" not in q.text and "Daniel" not in q.text

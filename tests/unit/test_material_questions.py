@@ -66,8 +66,8 @@ def _theme(label: str, trend: str = "steady") -> Theme:
 
 def test_theme_questions_are_anchored_on_the_latest_evidence() -> None:
     anchor = Anchor("the care home forms", Evidence(4, "2026-02-02", "Mum fell again; the care home forms are still not done.", 1))
-    resolved = _theme("Old topic", "resolved")
-    qs = theme_questions([resolved, _theme("Caring for a parent", "rising")], {"Caring for a parent": anchor, "Old topic": anchor})
+    resolved, rising = _theme("Old topic", "resolved"), _theme("Caring for a parent", "rising")
+    qs = theme_questions([resolved, rising], {id(rising): anchor, id(resolved): anchor})
     assert [q.text for q in qs] == ["What is making the care home forms come up more often lately?"]
     assert qs[0].source == "theme" and qs[0].evidence == [anchor.passage] and "Caring for a parent" in qs[0].why
     assert grounded(qs[0].text, anchor.passage.text)
@@ -75,7 +75,8 @@ def test_theme_questions_are_anchored_on_the_latest_evidence() -> None:
 
 def test_followup_asks_about_what_was_agreed_and_the_themes_touched() -> None:
     anchor = Anchor("her weekly reviews", Evidence(3, "2026-03-02", "She still does her weekly reviews of every deck.", 0))
-    qs = followup_questions([_c("She will hand the Monday review to [PERSON_1].")], [_theme("Delegation")], {"Delegation": anchor})
+    theme = _theme("Delegation")
+    qs = followup_questions([_c("She will hand the Monday review to [PERSON_1].")], [theme], {id(theme): anchor})
     assert [q.text for q in qs] == [
         "What would help you follow through on handing the Monday review to [PERSON_1]?",
         "What stayed with you after we talked about your weekly reviews?",

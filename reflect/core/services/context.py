@@ -64,6 +64,9 @@ class Context:
         self.read_only = read_only
         self.prompts = PromptLibrary(Path(settings.prompts_dir) if settings.prompts_dir else paths.user_prompts)
         self._indexes: dict[str, VectorIndex] = {}
+        self.sentence_vectors: dict[tuple[str, int, str], np.ndarray] = {}
+        """Sentence vectors for themes, by (client id, note id, digest of the redacted sentence): kept
+        in memory only, dropped with the client's index (forget, re-redaction) and when it grows large."""
         self._index_lock = threading.RLock()
         self._model_lock = threading.Lock()
         self.reredacting = False
@@ -116,10 +119,17 @@ class Context:
         return opened
 
     def drop_index(self, client_id: str) -> None:
+        self.forget_vectors(client_id)
         with self._index_lock:
             index = self._indexes.pop(client_id, None)
         if index is not None:
             index.close()
+
+    def forget_vectors(self, client_id: str) -> None:
+        """Drop the sentence vectors kept in memory for one client (forget, re-redaction)."""
+        with self._index_lock:
+            for key in [k for k in self.sentence_vectors if k[0] == client_id]:
+                del self.sentence_vectors[key]
 
     def close_indexes(self) -> None:
         with self._index_lock:

@@ -31,6 +31,8 @@ QUESTION_COUNT = 5
 #: An emergent theme whose evidence matches a taxonomy theme this well on average (each sentence's best
 #: phrase or example, MiniLM cosine) is named with that theme in front ("Delegation: triage call").
 NEAR_TAXONOMY = 0.5
+#: Sentence vectors kept in memory across calls (about 1.5 KB each); beyond this the cache starts over.
+SENTENCE_CACHE = 200_000
 
 FOLLOWUP_COUNT = 3
 
@@ -63,7 +65,6 @@ class Insight:
         self._goals = goals
         self._theme_vectors: tuple[list[TaxonomyTheme], np.ndarray, np.ndarray] | None = None
         self._bank_vectors: tuple[list[BankQuestion], np.ndarray] | None = None
-        self._sentence_vectors: dict[tuple[str, int, str], np.ndarray] = {}
 
     def _has_notes(self, client: Client) -> list[Note]:
         notes = self._ctx.store.notes(client.id)
@@ -131,14 +132,17 @@ class Insight:
                 if len(sentence.split()) >= 4:
                     units.append(Passage(note.id, note.date.isoformat(), sentence, chunks[at].chunk if chunks else 0))
         keys = [(client.id, u.note_id, hashlib.blake2b(u.text.encode(), digest_size=16).hexdigest()) for u in units]
-        missing = [i for i, k in enumerate(keys) if k not in self._sentence_vectors]
-        if missing:
-            fresh = ctx.embed(client.id, [units[i].text for i in missing])
-            for i, vector in zip(missing, fresh):
-                self._sentence_vectors[keys[i]] = vector
+        cache = ctx.sentence_vectors
+        if len(cache) > SENTENCE_CACHE:
+            cache.clear()
+        vectors = [cache.get(k) for k in keys]
+        missing = [i for i, v in enumerate(vectors) if v is None]
+        fresh = ctx.embed(client.id, [units[i].text for i in missing]) if missing else None
+        for i, row in zip(missing, fresh if fresh is not None else []):
+            cache[keys[i]] = vectors[i] = row
         if not units:
             return [], np.zeros((0, 0), np.float32)
-        return units, np.stack([self._sentence_vectors[k] for k in keys])
+        return units, np.stack(vectors)  # type: ignore[arg-type]  # every row filled above
 
     def _name(self, client: Client, emergent: list[Theme]) -> None:
         """Name each emergent theme from its own evidence: the noun phrase its sentences share most (and
@@ -229,7 +233,7 @@ class Insight:
             context_vector = v / max(float(np.linalg.norm(v)), 1e-9)
         return rank_bank(bank, vectors, themes, context_vector)
 
-    def anchors(self, client: Client, themes: list[Theme], note_id: int | None = None) -> dict[str, Anchor]:
+    def anchors(self, client: Client, themes: list[Theme], note_id: int | None = None) -> dict[int, Anchor]:
         """For each theme, a phrase of its latest passage (or of its passage in ``note_id``) that stands
         for the theme: the noun phrase closest in meaning to the theme's label and evidence."""
         from reflect.core.phrases import bare
@@ -251,7 +255,7 @@ class Insight:
         for (theme, _), phrases in zip(wanted, candidates):
             texts += [theme.label, *(ev.text for ev in theme.evidence)] + phrases
         vectors = ctx.embed(client.id, texts)
-        out: dict[str, Anchor] = {}
+        out: dict[int, Anchor] = {}
         row = 0
         for (theme, passage), phrases in zip(wanted, candidates):
             head = 1 + len(theme.evidence)
@@ -259,7 +263,7 @@ class Insight:
             if phrases:
                 scores = vectors[row + head : row + head + len(phrases)] @ centre
                 best = max(range(len(phrases)), key=lambda i: (float(scores[i]) + 0.04 * min(len(bare(phrases[i]).split()), 3), -i))
-                out[theme.label] = Anchor(phrases[best], Evidence(passage.note_id, passage.date, quote(passage.text), passage.chunk))
+                out[id(theme)] = Anchor(phrases[best], Evidence(passage.note_id, passage.date, quote(passage.text), passage.chunk))
             row += head + len(phrases)
         return out
 

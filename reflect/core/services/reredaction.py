@@ -39,6 +39,7 @@ class Reredactor:
         still holds a name the map knows (or, with ``everything``, each note) is redacted again."""
         started = time.perf_counter()
         self._ctx.reredacting = True
+        self._ctx.forget_vectors(client.id)  # vectors of the text as it was redacted before
         try:
             report = self._reredact(client, everything=everything, index=index, rebuild=rebuild)
         finally:
