@@ -257,22 +257,31 @@ class ServerModel:
                         time.sleep(self._backoff_s * (attempt + 1))
                         continue
                     self._check_status(response, schema_sent="response_format" in body)
-                    for piece, finish in self._pieces(response):
-                        if piece:
-                            pieces.append(piece)
-                            if on_text:
-                                on_text(piece)
-                        if finish:
-                            stop = "length" if finish == "length" else "stop"
-                        if cancelled and cancelled():
-                            stop = "cancelled"
-                            break  # leaving the with-block closes the stream: the server stops generating
-                        if time.perf_counter() - start > timeout_s:
-                            stop = "timeout"
-                            break
-                        if len(pieces) % 8 == 0 and repeating("".join(pieces[-64:])):
-                            stop = "repetition"
-                            break
+                    watch = _Watch(response, cancelled, start + timeout_s)
+                    try:
+                        for piece, finish in self._pieces(response):
+                            if piece:
+                                pieces.append(piece)
+                                if on_text:
+                                    on_text(piece)
+                            if finish:
+                                stop = "length" if finish == "length" else "stop"
+                            if cancelled and cancelled():
+                                stop = "cancelled"
+                                break  # leaving the with-block closes the stream: the server stops generating
+                            if time.perf_counter() - start > timeout_s:
+                                stop = "timeout"
+                                break
+                            if len(pieces) % 8 == 0 and repeating("".join(pieces[-64:])):
+                                stop = "repetition"
+                                break
+                    except (httpx.TransportError, httpx.StreamError, OSError):
+                        if watch.fired is None:
+                            raise
+                    finally:
+                        watch.stop()
+                    if watch.fired is not None:
+                        stop = watch.fired
                 break
             except httpx.TransportError as exc:
                 # Retried only before anything was streamed: a half-written answer is never asked for twice.
@@ -333,3 +342,42 @@ class ServerModel:
 
     def close(self) -> None:
         self._http.close()
+
+
+class _Watch:
+    """Stops a stream that is waiting on the server (a big model still reading the prompt sends
+    nothing for a while) when the coach cancels or the wall-clock limit passes: the reading thread is
+    blocked in the socket, so this thread shuts the socket down, which ends the read at once and tells
+    the server the answer is no longer wanted."""
+
+    def __init__(self, response: httpx.Response, cancelled: Callable[[], bool] | None, deadline: float, every_s: float = 0.1) -> None:
+        self.fired: StopReason | None = None
+        self._response = response
+        self._cancelled = cancelled
+        self._deadline = deadline
+        self._every_s = every_s
+        self._done = threading.Event()
+        threading.Thread(target=self._run, daemon=True, name="reflect-model-watch").start()
+
+    def _run(self) -> None:
+        import socket
+
+        while not self._done.wait(self._every_s):
+            reason: StopReason | None = (
+                "cancelled" if self._cancelled is not None and self._cancelled()
+                else "timeout" if time.perf_counter() > self._deadline else None
+            )
+            if reason is None:
+                continue
+            self.fired = reason
+            stream = self._response.extensions.get("network_stream")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            return
+
+    def stop(self) -> None:
+        self._done.set()

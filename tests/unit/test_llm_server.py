@@ -78,6 +78,9 @@ def serve(stub: Stub):
             self.send_header("Connection", "close")
             self.end_headers()
             try:
+                if stub.mode == "think":
+                    self.wfile.flush()
+                    time.sleep(4)  # a big model reading a long prompt: headers sent, nothing else yet
                 for piece in stub.pieces:
                     chunk = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
@@ -156,6 +159,16 @@ def test_cancel_closes_the_stream(stub) -> None:
     # the server notices the closed connection long before it would have sent all 400 pieces
     assert stub.closed_early.wait(5)
     assert stub.sent < 400
+
+
+@pytest.mark.parametrize("how", ["cancel", "timeout"])
+def test_escape_and_the_time_limit_work_before_the_first_token(stub, how: str) -> None:
+    stub.mode = "think"
+    t0 = time.monotonic()
+    cancelled = (lambda: time.monotonic() - t0 > 0.3) if how == "cancel" else None
+    g = model(stub.url).generate([{"role": "user", "content": "x"}], cancelled=cancelled, timeout_s=0.5 if how == "timeout" else 60)
+    assert g.stop == ("cancelled" if how == "cancel" else "timeout") and g.text == ""
+    assert time.monotonic() - t0 < 2.0  # not the 4 s the server would take to start answering
 
 
 def test_503_is_retried_a_bounded_number_of_times(stub) -> None:
