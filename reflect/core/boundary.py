@@ -20,7 +20,16 @@ log = logging.getLogger(__name__)
 
 
 class MapOnly:
-    """A detector that finds nothing: checks a text against the client's map alone."""
+    """A detector that finds nothing: checks a text against the client's map alone. It carries the
+    same English word lists the real detector gives the gate, so an everyday word that is part of a
+    name ("Bank" of "Northgate Bank") counts here exactly when it counts in the gate: capitalised.
+    Without them the hand-off took "the bank" for the organisation the gate had rightly left alone,
+    in every prompt, and asked for a reindex that could not change it."""
+
+    def __init__(self) -> None:
+        from reflect.core.redaction.words import everyday
+
+        self.vocabulary, self.common = everyday()
 
     def detect(self, text: str) -> list[Detection]:
         return []

@@ -51,9 +51,18 @@ def _name_parts(name: str) -> list[str]:
     ("Rebecca (Bex) Hartley" -> "Bex"), and a part needs two characters and a letter ("[x]", "7" and
     "J." are no parts)."""
     parts = [p.strip("[](){}<>\"'“”‘’,;:!?") for p in re.split(r"[\s.]+", name)]
+    first = parts[0] if parts else ""
     # A hyphenated surname's halves are parts too ("O'Neill-Hart": "O'Neill", "Hart").
     parts += [half for p in parts if "-" in p for half in p.split("-")]
-    return list(dict.fromkeys(p for p in parts if len(p) >= 2 and any(ch.isalpha() for ch in p)))
+    # A particle inside a name ("Al" of "Fatima Al-Sayed", "bin", "van") is no name on its own: as a
+    # part it would take "Eid al-Adha" for the client. It stays a part when it opens the name ("Al Gore").
+    return list(dict.fromkeys(
+        p for p in parts if len(p) >= 2 and any(ch.isalpha() for ch in p) and (p.lower() not in NAME_PARTICLES or p == first)
+    ))
+
+
+#: Words that join a name without being one (Arabic, Hebrew, Dutch, German, Romance particles).
+NAME_PARTICLES = frozenset("al el ul bin ibn bint abu ben ould da das de del della der di do dos du la le van von ter ten".split())
 
 
 def _canon(folded: str) -> str:

@@ -76,5 +76,13 @@ def _vocabulary_ranks() -> dict[str, int]:
     return {w: i for w, i in vocab.items() if w.isalpha() and w.islower()}
 
 
+@lru_cache(maxsize=1)
+def everyday() -> tuple[frozenset[str], frozenset[str]]:
+    """(English vocabulary, its everyday words): what the Presidio detector hands the gate, for gates
+    without that detector (the hand-off check), so both judge "bank" and "Bank" alike."""
+    ranks = _vocabulary_ranks()
+    return frozenset(ranks), frozenset(w for w, rank in ranks.items() if rank < RARE_RANK)
+
+
 def _english_vocabulary() -> frozenset[str]:
     return frozenset(_vocabulary_ranks())
