@@ -203,7 +203,8 @@ def test_a_server_that_is_down_is_one_line_and_stores_nothing(servers, engines, 
 
 def test_what_the_chroma_server_keeps_after_forget_until_vacuumed(tmp_path) -> None:
     """The README's account of the server's disk: Chroma's collection delete leaves the vectors and
-    metadata in its SQLite log; ``chroma vacuum`` on the stopped server removes them."""
+    metadata in its SQLite log, which ``chroma vacuum`` on the stopped server removes; the collection's
+    segment folder stays behind either way."""
     import subprocess
 
     import numpy as np
@@ -223,7 +224,12 @@ def test_what_the_chroma_server_keeps_after_forget_until_vacuumed(tmp_path) -> N
         index.erase()
     assert files_holding(data, needles), "the vectors were expected in Chroma's log after a collection delete"
     subprocess.run([chroma_binary(), "vacuum", "--path", str(data), "--force"], check=True, capture_output=True, timeout=120)
-    assert not files_holding(data, needles)
+    sqlite = [p for p in data.iterdir() if p.is_file()]
+    assert sqlite and not any(n in p.read_bytes() for p in sqlite for n in needles)  # the log is clean after vacuum
+    # ...but the deleted collection's segment folder (HNSW files, named by a UUID) stays on disk even
+    # after vacuum, and its files can hold stale bytes (a CI run found a digest fragment in length.bin):
+    # the README tells the coach to remove such folders, or rely on disk encryption.
+    assert [p for p in data.iterdir() if p.is_dir()], "Chroma now removes a deleted collection's segment folder: update the README"
 
 
 def test_switching_an_existing_practice_to_the_servers_and_back_is_configuration(servers, engines, tmp_path) -> None:
