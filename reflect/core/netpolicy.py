@@ -89,17 +89,27 @@ def parse(url: str, what: str) -> tuple[str, str, int]:
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
-def check(url: str, allowed_hosts: Iterable[str] = (), *, what: str = "server address", resolve: Resolver = system_resolver) -> Endpoint:
+def check(url: str, allowed_hosts: Iterable[str] = (), *, what: str = "server address", resolve: Resolver | None = None) -> Endpoint:
     """The endpoint of ``url`` if reflect may talk to it; else ``AddressRefused`` (one line).
 
     Every address the host resolves to must be private: a name with one public address among
     private ones is refused (a resolver could hand out either)."""
     scheme, host, port = parse(url, what)
     clean = url.strip().rstrip("/")
-    if host.lower() in {h.strip().lower() for h in allowed_hosts if h.strip()}:
+    addresses = _judge(host, port, allowed_hosts, resolve or system_resolver, what)
+    if addresses is None:
         return Endpoint(clean, scheme, host, port, (), allowed_by_name=True)
+    return Endpoint(clean, scheme, host, port, tuple(addresses))
+
+
+def _judge(host: str, port: int, allowed_hosts: Iterable[str], resolve: Resolver, what: str) -> list[str] | None:
+    """The host's addresses if every one is private; None when the host is allowed by name; else
+    ``AddressRefused``. Every address must be private: a name with one public address among private
+    ones is refused (a resolver could hand out either)."""
+    if host.lower() in {h.strip().lower() for h in allowed_hosts if h.strip()}:
+        return None
     try:
-        addresses = [str(ipaddress.ip_address(host))]  # a literal address needs no lookup
+        addresses = [str(ipaddress.ip_address(host.strip("[]")))]  # a literal address needs no lookup
     except ValueError:
         addresses = resolve(host, port)
     if not addresses:
@@ -111,24 +121,15 @@ def check(url: str, allowed_hosts: Iterable[str] = (), *, what: str = "server ad
             f"{what} {shown} is not on a private network; reflect sends nothing there unless you add "
             f"allowed_hosts = [\"{host}\"] to config.toml"
         )
-    return Endpoint(clean, scheme, host, port, tuple(addresses))
+    return addresses
 
 
 def judged_address(host: str, port: int, allowed_hosts: Iterable[str], what: str, resolve: Resolver | None = None) -> str:
-    """The address to connect to for ``host``, judged now: a literal or resolved address that is
-    private (the first), or the host as given when it is in ``allowed_hosts``; else ``AddressRefused``.
-    Called for every new connection, so a name whose DNS answer changes after the first check (DNS
-    rebinding) is judged again before anything is sent."""
-    if host.lower() in {h.strip().lower() for h in allowed_hosts if h.strip()}:
-        return host
-    try:
-        addresses = [str(ipaddress.ip_address(host.strip("[]")))]
-    except ValueError:
-        addresses = (resolve or system_resolver)(host, port)
-    public = [a for a in addresses if not is_private(a)]
-    if not addresses or public:
-        raise AddressRefused(f"{what} {host} now resolves to {public[0] if public else 'no address'}, not a private network; nothing was sent")
-    return addresses[0]
+    """The address to connect to for ``host``, judged now (``_judge``): its first address, or the host
+    as given when ``allowed_hosts`` names it. Called for every new connection, so a name whose DNS
+    answer changes after the first check (DNS rebinding) is judged again before anything is sent."""
+    addresses = _judge(host, port, allowed_hosts, resolve or system_resolver, what)
+    return host if addresses is None else addresses[0]
 
 
 def checked_transport(allowed_hosts: Iterable[str], what: str, verify: object) -> Any:

@@ -48,7 +48,7 @@ def test_a_name_that_turns_public_after_the_check_gets_nothing(local_server, mon
     assert client.get(f"http://modelbox.lan:{local_server}/").text == "ok"  # judged again: still private
     client.close()
     client = httpx.Client(transport=netpolicy.checked_transport([], "model server address (model_url)", True), trust_env=False)
-    with pytest.raises(InputError, match="now resolves to 8.8.8.8"):
+    with pytest.raises(InputError, match="8.8.8.8. is not on a private network"):
         client.get(f"http://modelbox.lan:{local_server}/")
     assert opened == [("127.0.0.1", local_server)]  # the public answer never got a socket
 
