@@ -136,6 +136,7 @@ class Settings:
             if unknown:
                 raise InputError(f"config file {config_file} has unknown setting(s): {', '.join(sorted(unknown))}")
             values.update(data)
+        source = dict.fromkeys(values, f"in {config_file}")
         env_map = {
             "REFLECT_MODEL": "model", "REFLECT_MODEL_SHA256": "model_sha256", "REFLECT_SPACY_MODEL": "spacy_model",
             "REFLECT_MODEL_URL": "model_url", "REFLECT_MODEL_NAME": "model_name", "REFLECT_INDEX_URL": "index_url",
@@ -144,9 +145,11 @@ class Settings:
         for env, name in env_map.items():
             if os.environ.get(env):
                 values[name] = os.environ[env]
+                source[name] = f"from {env}"
         values.update({k: v for k, v in overrides.items() if v is not None})
+        source.update({k: "from the command line" for k, v in overrides.items() if v is not None})
         for name, value in values.items():
-            _check_value(name, value, config_file)
+            _check_value(name, value, source.get(name, ""))
         settings = cls()
         try:
             return replace(settings, **values)  # type: ignore[arg-type]  # each value's type checked above
@@ -170,9 +173,10 @@ SECRET_KEY = re.compile(r"token|secret|password|passphrase|api_?key|bearer|crede
 STRUCTURED_OUTPUT = ("auto", "json_schema", "json_object", "none")
 
 
-def _check_value(name: str, value: object, config_file: Path | None) -> None:
+def _check_value(name: str, value: object, source: str) -> None:
+    """One line naming the setting and where its value came from (config.toml, a variable, an option)."""
     kind, minimum = _KINDS.get(name, (object, None))
-    where = f"setting {name}" + (f" in {config_file}" if config_file is not None else "")
+    where = f"setting {name}" + (f" {source}" if source else "")
     ok = isinstance(value, kind) and not isinstance(value, bool)
     if kind is float:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -56,7 +56,8 @@ def test_an_id_out_of_range_is_not_found(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("line, key", [('max_note_chars = "x"', "max_note_chars"), ("n_ctx = 10", "n_ctx"),
-                                       ("search_k = true", "search_k"), ("model = 3", "model")])
+                                       ("search_k = true", "search_k"), ("model = 3", "model"),
+                                       ('use_model = "sometimes"', "use_model"), ("use_model = true", "use_model")])
 def test_a_mistyped_config_value_names_the_key(isolated_home, line: str, key: str) -> None:
     isolated_home.mkdir(parents=True, exist_ok=True)
     (isolated_home / "config.toml").write_text(line + "\n", encoding="utf-8")
