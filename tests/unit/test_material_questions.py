@@ -159,6 +159,17 @@ def test_a_theme_in_the_brief_names_the_goal_it_bears_on(fake_practice) -> None:
     p.goals.add(c, "Stop reviewing every deck herself")
     p.goals.add(c, "Run a marathon in the spring")
     ev = [Evidence(1, "2026-01-05", "She reviews every deck herself.", 0)]
-    themes = [Theme("Decks", "", ev, [0.5], list(ev), "steady"), Theme("Cello", "", ev[:0], [], [], "steady")]
+    cello = [Evidence(1, "2026-01-05", "Cello lessons resumed; orchestra rehearsals twice weekly.", 0)]
+    themes = [Theme("Decks", "", ev, [0.5], list(ev), "steady"), Theme("Cello", "", cello, [0.5], list(cello), "steady")]
     p.insight._tie_to_goals(c, themes)
-    assert themes[0].goal == "Stop reviewing every deck herself" and themes[1].goal == ""
+    assert themes[0].goal == "Stop reviewing every deck herself"
+    assert themes[1].goal == ""  # close to no goal: none is named
+
+
+def test_two_themes_with_one_label_are_each_asked_through_their_own_passage() -> None:
+    a, b = _theme("Delegation", "rising"), _theme("Delegation", "rising")
+    first = Anchor("the weekly reviews", Evidence(4, "2026-02-02", "She still does the weekly reviews.", 1))
+    second = Anchor("the hiring plan", Evidence(1, "2026-01-05", "The hiring plan stalled again.", 0))
+    qs = theme_questions([a, b], {id(a): first, id(b): second}, limit=2)
+    assert [q.evidence[0] for q in qs] == [first.passage, second.passage]
+    assert "weekly reviews" in qs[0].text and "hiring plan" in qs[1].text
