@@ -173,3 +173,13 @@ def test_two_themes_with_one_label_are_each_asked_through_their_own_passage() ->
     qs = theme_questions([a, b], {id(a): first, id(b): second}, limit=2)
     assert [q.evidence[0] for q in qs] == [first.passage, second.passage]
     assert "weekly reviews" in qs[0].text and "hiring plan" in qs[1].text
+
+
+def test_sentence_vectors_kept_for_themes_go_with_a_forgotten_client(fake_practice) -> None:
+    p = fake_practice
+    c = p.roster.add_client("Maria Gonzalez")
+    p.notes.add(c, [NoteInput(date(2026, 1, 5 + 7 * i), f"She reviews every deck herself, week {i}. The team waits for her.", "t") for i in range(3)])
+    p.insight.themes(c)
+    assert any(key[0] == c.id for key in p.context.sentence_vectors)
+    p.upkeep.forget(c)
+    assert not any(key[0] == c.id for key in p.context.sentence_vectors)
