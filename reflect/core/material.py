@@ -128,19 +128,29 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def commitment_question(commitment: Commitment) -> str | None:
-    """The commitment asked back to the client, in its own words, or None when it cannot be phrased."""
-    phrase = _lower_first(second_person(action(commitment.text)))
+def asked(text: str) -> tuple[str, bool] | None:
+    """A commitment's or goal's text turned to address the client: (the action with its verb as a
+    gerund, True), or (the phrase as written, False) when it does not open on a verb; None when
+    nothing is left to ask about."""
+    phrase = _lower_first(second_person(action(text)))
     if len(phrase) < 4:
         return None
     first, _, rest = phrase.partition(" ")
-    stalled = commitment.status == "open" and bool(commitment.evidence)
     ing = gerund(first) if is_verb(first) else None
-    if ing is not None:
-        body = _gerunds(ing, rest)
+    return (_gerunds(ing, rest), True) if ing is not None else (phrase, False)
+
+
+def commitment_question(commitment: Commitment) -> str | None:
+    """The commitment asked back to the client, in its own words, or None when it cannot be phrased."""
+    found = asked(commitment.text)
+    if found is None:
+        return None
+    body, verb = found
+    stalled = commitment.status == "open" and bool(commitment.evidence)
+    if verb:
         text = f"What got in the way of {body}?" if stalled else f"How did {body} go?"
     else:
-        text = f"What has happened with {phrase} since we last met?" if stalled else f"Where are things with {phrase}?"
+        text = f"What has happened with {body} since we last met?" if stalled else f"Where are things with {body}?"
     if len(text) > QUESTION_LIMIT:
         return None
     return text
@@ -204,10 +214,10 @@ def followup_questions(agreed: list[Commitment], themes: list[Theme], anchors: d
     each asked through the phrase of this session that carries it."""
     out: list[Question] = []
     for c in agreed:
-        body = _gerund_phrase(c)
-        if body is None:
+        found = asked(c.text)
+        if found is None:
             continue
-        text = f"What would help you follow through on {body}?"
+        text = f"What would help you follow through on {found[0]}?"
         if len(text) <= QUESTION_LIMIT:
             out.append(Question(text, "commitment", [Evidence(c.note_id, c.date, c.text, c.chunk)], why=f"agreed in this session (commitment {c.id})"))
     for theme in themes:
@@ -222,23 +232,15 @@ def followup_questions(agreed: list[Commitment], themes: list[Theme], anchors: d
     return out[: max(limit, 0) + 2]  # a few spare: the caller drops near-duplicates, then tops up
 
 
-def _gerund_phrase(commitment: Commitment) -> str | None:
-    phrase = _lower_first(second_person(action(commitment.text)))
-    first, _, rest = phrase.partition(" ")
-    ing = gerund(first) if len(phrase) >= 4 and is_verb(first) else None
-    if ing is None:
-        return phrase if len(phrase) >= 4 else None
-    return _gerunds(ing, rest)
-
-
 def goal_question(progress: GoalProgress) -> Question | None:
     """An engagement goal asked about through the latest passage that talks about it."""
     if progress.evidence is None:
         return None
-    phrase = _lower_first(second_person(action(progress.goal.text)))
-    first, _, rest = phrase.partition(" ")
-    ing = gerund(first) if len(phrase) >= 4 and is_verb(first) else None
-    text = f"How close do you feel now to {_gerunds(ing, rest)}?" if ing else f"Where are you now with {phrase}?"
+    found = asked(progress.goal.text)
+    if found is None:
+        return None
+    body, verb = found
+    text = f"How close do you feel now to {body}?" if verb else f"Where are you now with {body}?"
     if len(text) > QUESTION_LIMIT:
         return None
     why = f"a goal of the engagement (goal {progress.goal.id}), in {len(progress.sessions)} sessions; latest {progress.evidence.date}"
