@@ -28,7 +28,11 @@ _STRONG = re.compile(
     r"\b(?:agreed\s+to|agrees\s+to|committed\s+to|commits\s+to|promised\s+to|chose\s+to|decided\s+to|"
     r"agreed\s+(?:that\s+)?(?:she|he|i|we|\[CLIENT\])\s+(?:would|will)|"
     r"next\s+steps?\s*(?:she|he|they)?\s*(?:chose)?\s*[:\-]|homework\s*[:\-]|action(?:\s+items?)?\s*[:\-]|"
-    r"to\s+do\s*[:\-]|goal\s+for\s+(?:next|the\s+coming)\s+\w+\s*[:\-])",
+    r"to\s+do\s*[:\-]|goal\s+for\s+(?:next|the\s+coming)\s+\w+\s*[:\-]|"
+    # reported speech: "he said he'd leave his phone in the car", "she told me she would call" (not "she'd
+    # rather", "he'd been", "she'd think about it")
+    r"(?:said|says|told\s+me|promised(?:\s+me)?)\s+(?:that\s+)?(?:she|he|they|\[CLIENT\])\s*(?:'d|’d|\s+would)\s+"
+    r"(?!(?:rather|like|love|prefer|been|had|never|already|always|have|think|consider|see|maybe|probably|not|need)\b))",
     re.IGNORECASE,
 )
 # Future cues count when the client (or the coach) is the subject and the sentence is not hedged.
@@ -39,8 +43,11 @@ _WILL = re.compile(
 )
 # Conditionals, worries and questions are not commitments: "she would need", "will it work?".
 _NOT = re.compile(r"\b(?:would|might|could|worr(?:y|ies|ied)|fears?|thinks?)\b|\?\s*$", re.IGNORECASE)
+# "Goals:" lists the engagement's goals (why the client came, ``reflect goal``), and "reviewed goals: 1) …"
+# looks back on them: neither is a commitment. A goal set for the coming week is one ("weekly goal:",
+# "goal for next week:").
 _HEADING = re.compile(
-    r"(?:^|(?<=[\s.a-z]))(?:weekly\s*\w?\s*)?(?:smart\s+)?(?:goals?(?!\s+review)(?:\s+setting)?|next\s+steps?|action\s+items?|homework|commitments?|to\s+do)\s*[:\-]",
+    r"(?:^|(?<=[\s.a-z]))(?:(?:weekly|this\s+week's|week's)\s+goals?|next\s+steps?|action\s+items?|homework|commitments?(?:\s+for(?:\s+[\w'’-]+){1,3})?|to\s+do)\s*[:\-]",
     re.IGNORECASE | re.MULTILINE,
 )
 _ITEM = re.compile(r"(?:^|\s)(?:\d{1,2}[.)]|\(\d{1,2}\)|[-*•])\s+([^\n]+?)(?=\s+(?:\d{1,2}[.)]|\(\d{1,2}\))\s|\n|$)")
@@ -95,9 +102,9 @@ def _first_sentence(item: str) -> str:
 # A heading on a line of its own (or ending a line) under which the client's commitments are listed:
 # "Agreed:", "Next steps she set:", "By next time:", "Before we meet again", "What she'll do ...:".
 _BLOCK_HEADING = re.compile(
-    r"^[ \t#*_]*(?:agreed|actions?|next(?:\s+steps?)?|by\s+next\s+time|homework|experiments?|before\s+we\s+meet\s+again|"
-    r"commitments?|to[ -]?dos?|(?:her|his|their|the)\s+plan|goals?(?!\s+review)|"
-    r"(?:what\s+)?(?:she|he|they|\[CLIENT\])(?:'s|\s+is|'re|\s+are|'ll|\s+will)\s+(?:going\s+to|do|try|commit)\b)"
+    r"^[ \t#*_]*(?:(?:client|client's|her|his|their|new|session)\s+)?(?:agreed|actions?|next(?:\s+steps?)?|by\s+next\s+time|homework|experiments?|before\s+we\s+meet\s+again|"
+    r"commitments?|to[ -]?dos?|(?:her|his|their|the)\s+plan|(?:weekly|this\s+week's)\s+goals?|"
+    r"(?:what\s+)?(?:she|he|they|\[CLIENT\])(?:(?:'s|’s|\s+is|'re|’re|\s+are|'ll|’ll|\s+will)\s+(?:going\s+to|do|try|commit)\b|(?:'ll|’ll|\s+will)(?=\s*:)))"
     r"[^:\n]{0,40}:?[ \t*_]*$",
     re.IGNORECASE | re.MULTILINE,
 )

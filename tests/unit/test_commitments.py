@@ -25,6 +25,25 @@ def test_list_items_under_a_heading_are_commitments() -> None:
     assert extract(note) == ["Draft the options.", "Book time with [PERSON_1]."]
 
 
+@pytest.mark.parametrize(("note", "found"), [
+    # the engagement's goals, and a review of them, are goals (``reflect goal``), not commitments
+    ("Goals: (1) hold her own at exec (2) deal with [PERSON_1] fairly (3) have a life", []),
+    ("- reviewed goals: 1) clear progress, still slips under stress 2) much better 3) fragile", []),
+    ("Goals agreed (see intake form): 1) step back 2) workable rel w/ [PERSON_1]\nHomework:\n- book a 1:1 w/ [PERSON_1]", ["book a 1:1 w/ [PERSON_1]"]),
+    ("Weekly goal: run three times before the review.", ["run three times before the review."]),
+    # headings coaches write that name whose actions they are
+    ("She'll:\n- call the surgery re a cognitive check for him\n- take Fri off, no catch-up emails",
+     ["call the surgery re a cognitive check for him", "take Fri off, no catch-up emails"]),
+    ("Client actions:\n- Write her first-year priorities\nCoach reflection: the language has gone.", ["Write her first-year priorities"]),
+    ("He said no to the summit. Commitments for the gap: keep the 19:00 cut-off by January.", ["keep the 19:00 cut-off by January."]),
+    # reported speech is a commitment; a preference or a past perfect is not
+    ("He also said he'd leave his phone in the car at weekends.", ["He also said he'd leave his phone in the car at weekends."]),
+    ("She said she'd rather not ask for favours. He said he'd been too busy.", []),
+])
+def test_commitments_in_more_of_the_forms_coaches_write(note: str, found: list[str]) -> None:
+    assert extract(note) == found
+
+
 def test_status_inferred_from_the_closest_outcome_sentence() -> None:
     e = HashEmbedder()
     commitment = e.embed(["she will hand the metrics deck to the team"])
