@@ -29,7 +29,7 @@ _SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _WHEN = re.compile(r"^(?:before|by|until|for)\s+(?:the\s+|our\s+)?next\s+(?:session|time|meeting|call|week)\s*,?\s*", re.IGNORECASE)
-_PRONOUN_SUBJECT = re.compile(r"^(?:she|he|they|\[CLIENT\])(?='ll|’ll)", re.IGNORECASE)
+_PRONOUN_SUBJECT = re.compile(r"^(?:she|he|they|\[CLIENT\])(?='ll|’ll|['’](?:s|re)\s+going\s+to\s)", re.IGNORECASE)
 _DEADLINE = re.compile(
     r"\s*(?:,\s*)?\b(?:by|before|until|ahead\s+of|in\s+time\s+for)\s+(?:the\s+)?(?:next\s+(?:session|time|week|call|meeting)|we\s+(?:next\s+)?meet(?:\s+again)?|"
     r"end\s+of\s+(?:the\s+)?(?:week|month|day|quarter)|(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|[0-9][\w/.-]*(?:\s+[A-Za-z]+)?|"
@@ -40,6 +40,14 @@ _DEADLINE = re.compile(
 _CLAUSE_END = re.compile(r"\s*(?:[;:(]|,\s|\s[–—-]\s|\s(?:so\s+that|because|since|as\s+she|as\s+he)\s)")
 _LIST_MARK = re.compile(r"^\s*(?:\d{1,2}[.)]|\(\d{1,2}\)|[-*•+])?\s*(?:\[[ xX~/-]?\]\s*)?")
 QUESTION_LIMIT = 200
+#: A finite verb, a reply word or a quotation inside a phrase that does not open on a verb: it is a
+#: statement or a review line ("yes, big change", "you pushed hard then said \"fine\""), which "Where are
+#: things with …?" cannot carry.
+_CLAUSE = re.compile(
+    r"\b(?:is|are|was|were|has|have|had|did|does|said|says|told|asked|agreed|decided|went|got|felt|feels|can|could|would|should|will)\b"
+    r"|^(?:yes|no|mostly|not\s+yet)\b|[\"“”]",
+    re.IGNORECASE,
+)
 
 
 def second_person(text: str) -> str:
@@ -47,6 +55,7 @@ def second_person(text: str) -> str:
     else ("ask him about his plans", "tell her"): it and any later possessive of it are left as written."""
     text = re.sub(r"\[CLIENT\]['’]s\b", "your", text)
     text = text.replace("[CLIENT]", "you")
+    text = re.sub(r"\b(?:she|he)(['’])s\s+([A-Za-z]+)", _contraction, text, flags=re.IGNORECASE)
     text = re.sub(r"\b(?:herself|himself|themself)\b", "yourself", text, flags=re.IGNORECASE)
     text = re.sub(r"\b(?:she|he)\b", "you", text, flags=re.IGNORECASE)
     him = re.search(r"\bhim\b", text, re.IGNORECASE)
@@ -64,6 +73,23 @@ def second_person(text: str) -> str:
         out.append(piece if other else "your")
     text = "".join(out)
     return re.sub(r"\byou (\w+)\b", _agree, text)
+
+
+#: Participles that read as states after "she's" ("she's tired": you're tired, not you've tired).
+_STATES = frozenset("tired worried excited stressed interested scared pleased relieved stuck done involved engaged married "
+                    "committed determined convinced exhausted overwhelmed frustrated annoyed upset".split())
+
+
+def _contraction(m: re.Match[str]) -> str:
+    """"she's been" → "you've been", "she's going" → "you're going": the 's is "has" before a past
+    participle and "is" otherwise."""
+    from lemminflect import getAllLemmas, getInflection
+
+    apostrophe, word = m.group(1), m.group(2)
+    low = word.lower()
+    lemmas = getAllLemmas(low).get("VERB", ())
+    participle = low not in _STATES and any(low in getInflection(lemma, "VBN") for lemma in lemmas)
+    return f"you{apostrophe}{'ve' if participle else 're'} {word}"
 
 
 _NOT_A_NOUN = frozenset("to and or about for that if when what how so again too back up out in on at with by from".split())
@@ -94,7 +120,7 @@ def action(text: str) -> str:
         text = _CUE.sub("", text)
         text = _WHEN.sub("", text)
         text = _PRONOUN_SUBJECT.sub("", text).lstrip("'’")
-        text = re.sub(r"^ll\s+", "", text)
+        text = re.sub(r"^(?:ll|(?:s|re)\s+going\s+to)\s+", "", text)
         text = _SUBJECT.sub("", text)
         if text == before:
             break
@@ -146,6 +172,8 @@ def commitment_question(commitment: Commitment) -> str | None:
     if found is None:
         return None
     body, verb = found
+    if not verb and _CLAUSE.search(body):
+        return None  # a statement ("the couple have agreed to have another go"), not a thing to ask "where are things with"
     stalled = commitment.status == "open" and bool(commitment.evidence)
     if verb:
         text = f"What got in the way of {body}?" if stalled else f"How did {body} go?"
@@ -184,14 +212,25 @@ class Anchor:
 def theme_question(theme: Theme, anchor: str) -> str:
     """A question about a recurring theme, asked through a phrase of its latest evidence."""
     anchor = _lower_first(second_person(anchor))
-    latest = theme.sessions[-1].date if theme.sessions else ""
+    latest = _spoken_date(theme.sessions[-1].date) if theme.sessions else ""
     if theme.trend in ("new", "rising"):
         text = f"What is making {anchor} come up more often lately?"
-    elif theme.trend == "fading":
-        text = f"What has shifted around {anchor} since {latest}?"
+    elif theme.trend == "fading" and latest:
+        text = f"What has shifted around {anchor} since we talked about it on {latest}?"
     else:
-        text = f"What would be different for you if {anchor} were no longer weighing on you?"
+        text = f"What keeps bringing you back to {anchor}?"  # it recurs: that much the notes show, nothing more is assumed
     return text if len(text) <= QUESTION_LIMIT else f"What is happening now with {anchor}?"
+
+
+def _spoken_date(iso: str) -> str:
+    """"2026-03-10" → "10 March", as a coach would say it to the client; the text as given if it is no date."""
+    from datetime import date
+
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day.day} {day:%B}"
 
 
 def theme_questions(themes: list[Theme], anchors: dict[int, Anchor], limit: int = 2) -> list[Question]:

@@ -54,10 +54,10 @@ def tidy(phrase: str) -> str | None:
     content = list(words)
     while content and content[0].lower() in LEADING:
         content = content[1:]
-    if not content or len(content) > 5:
-        return None
+    if not content or len(content) > 5 or re.search(r"[|()<>{}=]|->", " ".join(content)):
+        return None  # too long to read as a name, or a piece of a header or a formula ("session 13 | [ADDRESS_1] (review")
     text = " ".join(content)
-    if _PLACEHOLDER_ONLY.match(text) or all(w.lower().strip("'’s") in EMPTY for w in content):
+    if _PLACEHOLDER_ONLY.match(text) or all(re.sub(r"['’]s?$", "", w.lower()) in EMPTY for w in content):
         return None
     if re.search(r"\b(?:[A-Z]+_\d+|CLIENT)\b", text) and not re.search(r"\[(?:[A-Z]+_\d+|CLIENT)\]", text):
         return None  # a placeholder the tokenizer split from its brackets

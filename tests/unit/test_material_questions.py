@@ -48,6 +48,26 @@ def test_a_list_item_that_is_not_an_action_is_asked_about_as_a_thing() -> None:
     assert commitment_question(_c("- the coffee with [PERSON_1]")) == "Where are things with the coffee with [PERSON_1]?"
 
 
+@pytest.mark.parametrize(("text", "asked"), [
+    ("She's going to start a maths club for the youth group.", "How did starting a maths club for the youth group go?"),
+    ("- present the pulse results and what she's doing about them", "How did presenting the pulse results and what you're doing about them go?"),
+    ("- check what he's been told about the budget", "How did checking what you've been told about the budget go?"),
+    ("- tell the team she's tired of covering", "How did telling the team you're tired of covering go?"),
+])
+def test_she_is_and_she_has_become_you_are_and_you_have(text: str, asked: str) -> None:
+    assert commitment_question(_c(text)) == asked
+
+
+@pytest.mark.parametrize("text", [
+    "- yes, big change",
+    "- mostly yes, ppl say it was fair, some still hurt",
+    "- the couple have agreed to have another go",
+    '- she pushed hard for 20 mins then said "fine"',
+])
+def test_a_statement_is_not_asked_where_things_are_with(text: str) -> None:
+    assert commitment_question(_c(text)) is None
+
+
 def test_commitment_questions_are_open_cite_their_passage_and_say_why() -> None:
     items = [_c("She will draft the memo."), _c("Agreed to call the care home.", "done"), _c("[CLIENT] will ask [PERSON_1] for a mentor.")]
     items[2].date = "2026-03-09"
@@ -73,6 +93,16 @@ def test_theme_questions_are_anchored_on_the_latest_evidence() -> None:
     assert grounded(qs[0].text, anchor.passage.text)
 
 
+def test_a_steady_theme_is_asked_without_assuming_it_weighs_on_the_client_and_a_fading_one_by_a_spoken_date() -> None:
+    anchor = Anchor("the care home forms", Evidence(4, "2026-02-02", "Mum fell again; the care home forms are still not done.", 1))
+    steady, fading = _theme("Caring for a parent"), _theme("Caring for a parent", "fading")
+    asked = theme_questions([steady, fading], {id(steady): anchor, id(fading): anchor})
+    assert [q.text for q in asked] == [
+        "What keeps bringing you back to the care home forms?",
+        "What has shifted around the care home forms since we talked about it on 2 February?",
+    ]
+
+
 def test_followup_asks_about_what_was_agreed_and_the_themes_touched() -> None:
     anchor = Anchor("her weekly reviews", Evidence(3, "2026-03-02", "She still does her weekly reviews of every deck.", 0))
     theme = _theme("Delegation")
@@ -88,6 +118,9 @@ def test_phrases_and_verb_forms() -> None:
     assert [gerund(w) for w in ("visit", "open", "refer", "write")] == ["visiting", "opening", "referring", "writing"]
     assert gerund("coffee") is None
     assert tidy("her") is None and tidy("Tuesday") is None and tidy("[PERSON_1]") is None
+    # words that open or end on "s" are judged whole ("September", "sessions"), and a header line is no phrase
+    assert tidy("September") is None and tidy("the sessions") is None and tidy("session 13 | [ADDRESS_1] (review") is None
+    assert tidy("[PERSON_1]'s team") == "[PERSON_1]'s team"
     assert tidy("the care home forms") == "the care home forms" and bare("the care home forms") == "care home forms"
     assert SimplePhrases().noun_phrases(["She reviews every deck herself."]) == [["reviews", "deck"]]
 
@@ -183,3 +216,11 @@ def test_sentence_vectors_kept_for_themes_go_with_a_forgotten_client(fake_practi
     assert any(key[0] == c.id for key in p.context.sentence_vectors)
     p.upkeep.forget(c)
     assert not any(key[0] == c.id for key in p.context.sentence_vectors)
+
+
+def test_a_notes_header_line_takes_no_part_in_themes(fake_practice) -> None:
+    p = fake_practice
+    c = p.roster.add_client("Maria Gonzalez")
+    p.notes.add(c, [NoteInput(date(2026, 1, 5 + 7 * i), f"Session {i + 1} | {5 + 7 * i} Jan 2026\nShe reviews every deck herself, week {i}.", "t") for i in range(3)])
+    units, _ = p.insight._sentences(c, p.context.store.notes(c.id))
+    assert units and not any("Session" in u.text for u in units)  # the header recurs in every note: it would be a theme of its own
