@@ -42,6 +42,24 @@ def chunk(text: str, sentences_per_chunk: int = 3, max_chars: int = 600) -> list
     return chunks
 
 
+#: Words a note's header or sign-off is made of ("Session 13 | 10 Feb 2026 (review)", "Intake / chemistry
+#: call -> first session"): they say when and what kind of meeting, not what it was about.
+_STRUCTURE = frozenset(
+    """session sessions call calls meeting intake review final first second third last next notes note chemistry
+    follow followup follow-up check check-in block engagement part mins min hour hours hr hrs jan feb mar apr may jun
+    jul aug sep sept oct nov dec january february march april june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun week weeks
+    today date zoom teams video phone online person""".split()
+)
+
+
+def substantive(sentence: str) -> bool:
+    """Whether a sentence says something about the client's life: four words or more, three of them
+    words of content rather than the header words of a note (dates, "session", "intake", "review")."""
+    words = re.findall(r"[A-Za-z][A-Za-z'’-]+", sentence)
+    return len(sentence.split()) >= 4 and sum(w.lower() not in _STRUCTURE and len(w) > 2 for w in words) >= 3
+
+
 _DANGLING = re.compile(
     r"^(?:[-*•]\s*)?(?:it|this|that|these|those|they|them|also|and|but|so|then|which|there|here|he|she|as\s+well|too|same|again|"
     r"otherwise|however|anyway|plus|still|because|although|though)\b",

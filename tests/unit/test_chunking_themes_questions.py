@@ -163,3 +163,12 @@ def test_emergent_themes_group_sessions_and_assign_passages() -> None:
     once = [_session(i, [1.0 if j == i - 1 else 0.0 for j in range(5)], f"topic {i} only here, said once") for i in range(1, 6)]
     vectors = np.array([r[2] for r in once], dtype=np.float32)
     assert emergent_themes([r[0] for r in once], [r[1] for r in once], vectors) == []
+
+
+def test_a_header_line_is_not_a_sentence_themes_are_made_of() -> None:
+    from reflect.core.chunking import substantive
+
+    for header in ("Session 13 | 10 Feb 2026 (review)", "Intake / chemistry call -> first session", "Session 1 | 8 Apr 2025"):
+        assert not substantive(header), header  # these recur in every note and once made a theme of their own
+    for said in ("She cried, briefly, and then laughed.", "Board voted last week to pursue the partnership.", "[PERSON_1] offered the Singapore role."):
+        assert substantive(said), said

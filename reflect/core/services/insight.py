@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from reflect.core.chunking import sentences, stands_alone
+from reflect.core.chunking import sentences, stands_alone, substantive
 from reflect.core.domain import Client, Commitment, Evidence, Note, Passage, PrepBrief, Question, Theme
 from reflect.core.errors import InputError
 from reflect.core.material import Anchor
@@ -115,8 +115,9 @@ class Insight:
         return combine(named, emergent)
 
     def _sentences(self, client: Client, notes: list[Note]) -> tuple[list[Passage], np.ndarray]:
-        """Every sentence of ``notes`` (four words or more) at its position (note, passage), and its
-        vector through the embedder door; vectors are kept for the life of the practice, by note and text."""
+        """Every sentence of ``notes`` that says something (``chunking.substantive``: no header line) at its
+        position (note, passage), and its vector through the embedder door; vectors are kept for the life of
+        the practice, by note and text."""
         import hashlib
 
         import numpy as np
@@ -129,7 +130,7 @@ class Insight:
             for sentence in sentences(note.redacted):  # a line break ends a sentence here; a passage joins lines
                 while at < len(chunks) - 1 and sentence not in chunks[at].text:
                     at += 1
-                if len(sentence.split()) >= 4:
+                if substantive(sentence):  # not a header line: "Session 3 | 13 May" recurs in every note
                     units.append(Passage(note.id, note.date.isoformat(), sentence, chunks[at].chunk if chunks else 0))
         keys = [(client.id, u.note_id, hashlib.blake2b(u.text.encode(), digest_size=16).hexdigest()) for u in units]
         cache = ctx.sentence_vectors
@@ -262,7 +263,10 @@ class Insight:
             centre = vectors[row : row + head].mean(axis=0)
             if phrases:
                 scores = vectors[row + head : row + head + len(phrases)] @ centre
-                best = max(range(len(phrases)), key=lambda i: (float(scores[i]) + 0.04 * min(len(bare(phrases[i]).split()), 3), -i))
+                # a phrase whose head word the theme's other quotes share stands for the theme, not for one passage
+                quotes = [ev.text.lower() for ev in theme.evidence]
+                spread = [sum(bare(x).split()[-1].lower() in q for q in quotes) for x in phrases]
+                best = max(range(len(phrases)), key=lambda i: (float(scores[i]) + 0.04 * min(len(bare(phrases[i]).split()), 3) + 0.06 * max(spread[i] - 1, 0), -i))
                 out[id(theme)] = Anchor(phrases[best], Evidence(passage.note_id, passage.date, quote(passage.text), passage.chunk))
             row += head + len(phrases)
         return out
