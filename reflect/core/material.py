@@ -1,5 +1,6 @@
 """Questions built from the client's own material: each open commitment asked back in its own words,
-each recurring theme asked about through a phrase of its latest evidence.
+each recurring theme asked about through the client's own quoted words in a recent passage ("When you
+said “It's instant”, what was underneath that?") or else a phrase of its latest evidence.
 
 "Agreed: she will draft the first message to her team by Friday." becomes "How did drafting the first
 message to your team go?"; a commitment the later notes say has not happened becomes "What got in the
@@ -203,14 +204,42 @@ def commitment_questions(commitments: list[Commitment], limit: int = 2) -> list[
 
 @dataclass(frozen=True)
 class Anchor:
-    """A phrase of one passage that stands for a theme, and that passage (the question cites it)."""
+    """A phrase of one passage that stands for a theme, and that passage (the question cites it); and
+    the client's own words quoted in that passage, when the note quotes them."""
 
     phrase: str
     passage: Evidence
+    said: str | None = None
 
 
-def theme_question(theme: Theme, anchor: str) -> str:
-    """A question about a recurring theme, asked through a phrase of its latest evidence."""
+#: A quotation the note gives the client: "she said, “I'm failing in both places”", "“It's instant,” he said".
+_QUOTE = re.compile(r"[\"“]([^\"“”\n]{8,160})[\"”]")
+_SPEAKER = r"(?:she|he|\[CLIENT\])"
+_SPEECH = r"(?:said|says|told\s+me|added|admitted|put\s+it|called\s+it|described\s+it\s+as|laughed|sighed|wrote|replied|answered|repeated)"
+_SAID_BEFORE = re.compile(rf"\b{_SPEAKER}\s+(?:\w+\s+){{0,2}}?{_SPEECH}\b[^\"“”.]{{0,30}}$", re.IGNORECASE)
+_SAID_AFTER = re.compile(rf"^[,.!?\s]*{_SPEAKER}\s+{_SPEECH}\b", re.IGNORECASE)
+
+
+def client_words(text: str) -> str | None:
+    """The first words of the client's that a redacted passage quotes (3–20 words, introduced or followed
+    by "she said", "he admitted", …), without their closing stop; None when it quotes none. Words put in
+    someone else's mouth ("[PERSON_1] told her “…”") are not the client's."""
+    for m in _QUOTE.finditer(text):
+        words = m.group(1).strip().rstrip(",.;:")
+        if not 3 <= len(words.split()) <= 20:
+            continue
+        if _SAID_BEFORE.search(text[max(0, m.start() - 60) : m.start()]) or _SAID_AFTER.match(text[m.end() : m.end() + 30]):
+            return words
+    return None
+
+
+def theme_question(theme: Theme, anchor: str, said: str | None = None) -> str:
+    """A question about a recurring theme, asked through the client's own words in its latest evidence
+    when the note quotes them, else through a phrase of that evidence."""
+    if said:
+        text = f"When you said “{said}”, what was underneath that?"
+        if len(text) <= QUESTION_LIMIT:
+            return text
     anchor = _lower_first(second_person(anchor))
     latest = _spoken_date(theme.sessions[-1].date) if theme.sessions else ""
     if theme.trend in ("new", "rising"):
@@ -242,7 +271,7 @@ def theme_questions(themes: list[Theme], anchors: dict[int, Anchor], limit: int 
         if theme.trend == "resolved" or anchor is None:
             continue
         why = f"“{theme.label}” came up in {len(theme.sessions)} sessions ({theme.trend}); asked through its latest mention, {anchor.passage.date}"
-        out.append(Question(theme_question(theme, anchor.phrase), "theme", [anchor.passage], why=why))
+        out.append(Question(theme_question(theme, anchor.phrase, anchor.said), "theme", [anchor.passage], why=why))
         if len(out) == limit:
             break
     return out

@@ -224,3 +224,34 @@ def test_a_notes_header_line_takes_no_part_in_themes(fake_practice) -> None:
     p.notes.add(c, [NoteInput(date(2026, 1, 5 + 7 * i), f"Session {i + 1} | {5 + 7 * i} Jan 2026\nShe reviews every deck herself, week {i}.", "t") for i in range(3)])
     units, _ = p.insight._sentences(c, p.context.store.notes(c.id))
     assert units and not any("Session" in u.text for u in units)  # the header recurs in every note: it would be a theme of its own
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ('She said, "I don\'t think there are ten seconds. It\'s instant."', "I don't think there are ten seconds. It's instant"),
+    ("The day off happened. “I can’t fix him, I can just turn up,” she said.", "I can’t fix him, I can just turn up"),
+    ('[PERSON_1] told her the consultants "are starting to come to you first".', None),  # someone else's words
+    ('Came via [PERSON_2] (CEO) who "wants her more strategic".', None),
+    ('He called it "fine".', None),  # too short to stand for anything
+])
+def test_the_clients_own_words_are_found_where_a_note_quotes_them(text: str, said: str | None) -> None:
+    from reflect.core.material import client_words
+
+    assert client_words(text) == said
+
+
+def test_a_theme_is_asked_through_the_clients_own_words_when_the_note_quotes_them(fake_practice) -> None:
+    p = fake_practice
+    c = p.roster.add_client("Maria Gonzalez")
+    p.notes.add(c, [NoteInput(date(2026, 1, 5 + 7 * i), text, "t") for i, text in enumerate([
+        "She reviews every deck herself and works late on the decks.",
+        'She reviews every deck herself again. She said, "if I let go of the decks, nobody will catch the mistakes."',
+        "She reviews every deck herself; the decks keep her late.",
+    ])])
+    themes = p.insight.themes(c)
+    assert themes
+    anchors = p.insight.anchors(c, themes)
+    quoted = [a for a in anchors.values() if a.said]
+    assert quoted and quoted[0].said == "if I let go of the decks, nobody will catch the mistakes"
+    assert quoted[0].said in quoted[0].passage.text  # the cited passage shows the words the question quotes
+    asked = theme_questions(themes, anchors, limit=5)
+    assert any(q.text == "When you said “if I let go of the decks, nobody will catch the mistakes”, what was underneath that?" for q in asked)

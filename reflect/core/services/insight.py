@@ -34,6 +34,17 @@ NEAR_TAXONOMY = 0.5
 #: Sentence vectors kept in memory across calls (about 1.5 KB each); beyond this the cache starts over.
 SENTENCE_CACHE = 200_000
 
+
+def _around(text: str, said: str | None) -> str:
+    """A passage shortened for display so that the client's words a question quotes stay in view."""
+    from reflect.core.themes import EVIDENCE_CHARS, quote
+
+    at = text.find(said) if said else -1
+    if at < 0 or at + len(said or "") < EVIDENCE_CHARS - 10:
+        return quote(text)
+    start = max(text.rfind(". ", 0, at) + 2, 0)
+    return "…" + quote(text[start:], EVIDENCE_CHARS - 1)
+
 FOLLOWUP_COUNT = 3
 
 
@@ -236,19 +247,18 @@ class Insight:
 
     def anchors(self, client: Client, themes: list[Theme], note_id: int | None = None) -> dict[int, Anchor]:
         """For each theme, a phrase of its latest passage (or of its passage in ``note_id``) that stands
-        for the theme: the noun phrase closest in meaning to the theme's label and evidence."""
+        for the theme: the noun phrase closest in meaning to the theme's label and evidence. A passage of
+        the last three that quotes the client is preferred, and its quoted words go with the anchor."""
+        from reflect.core.material import client_words
         from reflect.core.phrases import bare
-        from reflect.core.themes import quote
 
         ctx = self._ctx
         wanted: list[tuple[Theme, Passage]] = []
         for theme in themes:
             where = [s for s in theme.sessions if note_id is None or s.note_id == note_id]
-            if not where:
-                continue
-            held = ctx.passage(client, where[-1].note_id, where[-1].chunk)
-            if held is not None:
-                wanted.append((theme, held))
+            held = [p for s in where[::-1][:3] if (p := ctx.passage(client, s.note_id, s.chunk)) is not None]
+            if held:  # the latest passage, or a recent one that quotes the client (their words make the question)
+                wanted.append((theme, next((p for p in held if client_words(p.text)), held[0])))
         if not wanted:
             return {}
         candidates = ctx.components.phrases.noun_phrases([p.text for _, p in wanted])
@@ -267,7 +277,8 @@ class Insight:
                 quotes = [ev.text.lower() for ev in theme.evidence]
                 spread = [sum(bare(x).split()[-1].lower() in q for q in quotes) for x in phrases]
                 best = max(range(len(phrases)), key=lambda i: (float(scores[i]) + 0.04 * min(len(bare(phrases[i]).split()), 3) + 0.06 * max(spread[i] - 1, 0), -i))
-                out[id(theme)] = Anchor(phrases[best], Evidence(passage.note_id, passage.date, quote(passage.text), passage.chunk))
+                said = client_words(passage.text)
+                out[id(theme)] = Anchor(phrases[best], Evidence(passage.note_id, passage.date, _around(passage.text, said), passage.chunk), said)
             row += head + len(phrases)
         return out
 
