@@ -22,6 +22,9 @@ engine, the prep brief; the language model is not asked, as with the shipped def
   the client's other planted themes.
 - **names**: how many reported theme names are a phrase found in the notes (or a taxonomy label),
   against lists of unrelated words.
+- **ceiling** (``--ceiling``): the best Jaccard per planted theme over *every* candidate the engine
+  produces (each recurring taxonomy theme and every recurring sentence cluster at four cut heights, all
+  at once). It bounds what any rule for choosing which themes to show could reach with these vectors.
 """
 
 from __future__ import annotations
@@ -45,11 +48,34 @@ def jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
+def candidates(p, client) -> list[set[int]]:
+    """The session sets of every theme the engine could report for ``client``: each taxonomy theme that
+    recurs, and every recurring cluster of sentences cut at four heights, uncapped (the shipped engine
+    keeps one cut and at most six). No selection among them can do better than the best of them."""
+    from reflect.core.themes import EmergentParams, emergent_themes, find_themes, similarity
+
+    ctx, insight = p.context, p.insight
+    notes = ctx.store.notes(client.id)
+    found, vectors = ctx.index(client).all()
+    passages = ctx.with_text(client, found, notes)
+    rows = [i for i, x in enumerate(passages) if x is not None]
+    taxonomy, phrase_vectors, owner = insight._taxonomy_vectors()
+    sims = similarity(vectors[rows], phrase_vectors, owner, len(taxonomy))
+    themes = find_themes(notes, [x for x in passages if x is not None], sims, taxonomy)
+    units, unit_vectors = insight._sentences(client, notes)
+    for distance in (0.85, 0.9, 0.95, 1.0):
+        themes += emergent_themes(notes, units, unit_vectors, EmergentParams(distance=distance, max_themes=10**6))
+    return [{s.note_id for s in t.sessions} for t in themes]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--set", default="dev", choices=["dev", "holdout"])
     parser.add_argument("--clients", type=int, default=0, help="only the first N clients (0: all)")
     parser.add_argument("--verbose", action="store_true", help="print each client's themes and questions")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="also report the best any choice among the engine's candidate themes could do: every taxonomy theme and "
+                             "every cluster at four cut heights, all reported at once (dozens per client)")
     args = parser.parse_args()
     from foundation import machine
 
@@ -66,6 +92,8 @@ def main() -> None:
     embedder = MiniLMEmbedder()
     components = Components(detector=PresidioDetector(), embedder=embedder)
     per_theme: list[float] = []
+    ceiling: list[float] = []
+    pool_sizes: list[int] = []
     spurious: list[int] = []
     reported: list[int] = []
     q_total = q_open = q_distinct = q_grounded = q_target = 0
@@ -86,6 +114,10 @@ def main() -> None:
             for note, s in zip(notes, sessions):
                 for t in s.get("themes", []):
                     planted.setdefault(t, set()).add(note.id)
+            if args.ceiling:
+                pool = candidates(p, client)
+                ceiling.extend(max((jaccard(ids, c) for c in pool), default=0.0) for ids in planted.values())
+                pool_sizes.append(len(pool))
             started = time.perf_counter()
             themes = p.insight.themes(client)
             timings.append(time.perf_counter() - started)
@@ -155,6 +187,11 @@ def main() -> None:
         },
         "clients_detail": rows,
     }
+    if ceiling:
+        result["ceiling"] = {
+            "mean_best_jaccard": statistics.mean(ceiling), "share_at_least_0_6": sum(v >= 0.6 for v in ceiling) / len(ceiling),
+            "min_best_jaccard": min(ceiling), "candidates_per_client": statistics.mean(pool_sizes),
+        }
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / f"histories-{args.set}.json").write_text(json.dumps(result, indent=2))
     t, q = result["themes"], result["questions"]
@@ -166,6 +203,10 @@ def main() -> None:
     print(f"| theme names taken from the notes or the taxonomy | {t['names_from_notes_or_taxonomy']} | all |")
     print(f"| brief questions open / distinct / citing a real passage | {q['open']:.0%} / {q['distinct']:.0%} / {q['grounded']:.0%} | 100 % |")
     print(f"| brief questions about a planted theme or an open commitment | {q['on_target']:.0%} | ≥ 80 % |")
+    if ceiling:
+        c = result["ceiling"]
+        print(f"| ceiling: every candidate reported ({c['candidates_per_client']:.0f} per client), mean best Jaccard / at ≥ 0.6 "
+              f"| {c['mean_best_jaccard']:.2f} / {c['share_at_least_0_6']:.0%} (min {c['min_best_jaccard']:.2f}) | |")
     print(f"| question sources | {', '.join(f'{k} {v}' for k, v in sorted(q['sources'].items()))} | |")
 
 

@@ -50,11 +50,11 @@ class PhraseFinder(Protocol):
 def tidy(phrase: str) -> str | None:
     """A phrase as found, trimmed of list marks and quotes, or None when it names nothing (a pronoun,
     a day, a lone placeholder) or is too long to read as a name."""
-    words = phrase.replace("\n", " ").strip(" -–—•*:;,.()\"'“”‘’").split()
+    words = phrase.replace("\n", " ").strip(" -–—•*:;,.()\"'“”‘’…").split()
     content = list(words)
     while content and content[0].lower() in LEADING:
         content = content[1:]
-    if not content or len(content) > 5 or re.search(r"[|()<>{}=]|->", " ".join(content)):
+    if not content or len(content) > 5 or re.search(r"[|()<>{}=…]|->|\s[-–—]\s", " ".join(content)):
         return None  # too long to read as a name, or a piece of a header or a formula ("session 13 | [ADDRESS_1] (review")
     text = " ".join(content)
     if _PLACEHOLDER_ONLY.match(text) or all(re.sub(r"['’]s?$", "", w.lower()) in EMPTY for w in content):

@@ -255,3 +255,25 @@ def test_a_theme_is_asked_through_the_clients_own_words_when_the_note_quotes_the
     assert quoted[0].said in quoted[0].passage.text  # the cited passage shows the words the question quotes
     asked = theme_questions(themes, anchors, limit=5)
     assert any(q.text == "When you said “if I let go of the decks, nobody will catch the mistakes”, what was underneath that?" for q in asked)
+
+
+def test_a_found_theme_is_not_named_by_a_word_seen_once_nor_by_a_list_of_words(fake_practice, monkeypatch) -> None:
+    import numpy as np
+
+    p = fake_practice
+    c = p.roster.add_client("Maria Gonzalez")
+
+    def embed(client_id: int, texts: list[str]) -> np.ndarray:  # "Shrug" is the closest in meaning to the quotes
+        size = p.components.embedder.embed(["x"]).shape[1]
+        return np.asarray([np.eye(size)[0 if t == "Shrug" or " " in t and t[0].isupper() else 1] for t in texts])
+
+    monkeypatch.setattr(p.context, "embed", embed)
+    sessions = [Evidence(i, f"2026-01-0{i}", "", 0) for i in (1, 2, 3)]
+    quotes = ["Shrug about the hiring plan", "The deadline was moved", "The budget is gone"]
+    theme = Theme("plan / hiring / shrug", "emergent", sessions, [0.5] * 3, [Evidence(i, f"2026-01-0{i}", q, 0) for i, q in enumerate(quotes, 1)],
+                  "steady", keyphrases=["plan", "hiring", "shrug"])
+    p.insight._name(c, [theme])
+    assert theme.label.split(": ")[-1].lower() == "hiring plan", theme.label  # the one phrase of more than a passing word
+    lone = Theme("stalled / budget", "emergent", sessions, [0.5] * 3, [Evidence(1, "2026-01-01", "Shrug.", 0)], "steady", keyphrases=["stalled", "budget"])
+    p.insight._name(c, [lone])
+    assert " / " not in lone.label, lone.label  # nothing better than a word: the word, never a list

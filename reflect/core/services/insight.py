@@ -7,6 +7,7 @@ fills what it does not get right. Passages are found again by position (note id,
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -163,7 +164,7 @@ class Insight:
         import numpy as np
 
         from reflect.core.domain import PLACEHOLDER_RE
-        from reflect.core.phrases import bare
+        from reflect.core.phrases import bare, tidy
         from reflect.core.themes import similarity
 
         ctx = self._ctx
@@ -171,7 +172,7 @@ class Insight:
         quotes = [[ev.text for ev in t.evidence] for t in emergent]
         found = ctx.components.phrases.noun_phrases([" … ".join(q) for q in quotes])
         for theme, texts, phrases in zip(emergent, quotes, found):
-            names = sorted({bare(x) for x in phrases if not PLACEHOLDER_RE.search(x) and len(bare(x)) > 3})
+            names = sorted({bare(x) for x in phrases if not PLACEHOLDER_RE.search(x) and len(bare(x)) > 3 and tidy(bare(x))})  # "3 April" → "April": no name
             if not texts:
                 continue
             vectors = ctx.embed(client.id, texts + names)
@@ -179,13 +180,16 @@ class Insight:
             fit = similarity(evidence, phrase_vectors, owner, len(taxonomy)).mean(axis=0)
             top = int(np.argmax(fit))
             kind = taxonomy[top].label if float(fit[top]) >= NEAR_TAXONOMY else None
-            if names:
+            heads = [re.compile(rf"\b{re.escape(n.split()[-1].lower())}\b") for n in names]
+            spread = [sum(bool(h.search(t.lower())) for t in texts) for h in heads]
+            # a lone word names a theme when its quotes share it ("Kids"); seen once it is a passing word ("Shrug"),
+            # kept only when there is nothing better (a list of unrelated words is never a name)
+            usable = [i for i, n in enumerate(names) if len(n.split()) > 1 or spread[i] >= 2] or list(range(len(names)))
+            if usable:
                 centre = evidence.mean(axis=0)
                 centre = centre / max(float(np.linalg.norm(centre)), 1e-9)
-                heads = [n.split()[-1].lower() for n in names]
-                spread = [sum(h in t.lower() for t in texts) for h in heads]
                 scores = vectors[len(texts):] @ centre
-                best = max(range(len(names)), key=lambda i: (float(scores[i]) + 0.08 * (spread[i] - 1) + 0.02 * min(len(names[i].split()), 3), -i))
+                best = max(usable, key=lambda i: (float(scores[i]) + 0.08 * (spread[i] - 1) + 0.02 * min(len(names[i].split()), 3), -i))
                 phrase = names[best]
                 theme.label = f"{kind}: {phrase}" if kind else phrase[:1].upper() + phrase[1:]
             elif kind:
@@ -275,8 +279,8 @@ class Insight:
                 scores = vectors[row + head : row + head + len(phrases)] @ centre
                 # a phrase whose head word the theme's other quotes share stands for the theme, not for one passage
                 quotes = [ev.text.lower() for ev in theme.evidence]
-                spread = [sum(bare(x).split()[-1].lower() in q for q in quotes) for x in phrases]
-                best = max(range(len(phrases)), key=lambda i: (float(scores[i]) + 0.04 * min(len(bare(phrases[i]).split()), 3) + 0.06 * max(spread[i] - 1, 0), -i))
+                spread = [sum(bool(re.search(rf"\b{re.escape(bare(x).split()[-1].lower())}\b", q)) for q in quotes) for x in phrases]
+                best = max(range(len(phrases)), key=lambda i: (float(scores[i]) + 0.04 * min(len(bare(phrases[i]).split()), 3) + 0.15 * (spread[i] >= 2), -i))
                 said = client_words(passage.text)
                 out[id(theme)] = Anchor(phrases[best], Evidence(passage.note_id, passage.date, _around(passage.text, said), passage.chunk), said)
             row += head + len(phrases)
