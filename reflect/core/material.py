@@ -247,7 +247,7 @@ def theme_question(theme: Theme, anchor: str, said: str | None = None) -> str:
     elif theme.trend == "fading" and latest:
         text = f"What has shifted around {anchor} since we talked about it on {latest}?"
     else:
-        text = f"What keeps bringing you back to {anchor}?"  # it recurs: that much the notes show, nothing more is assumed
+        text = f"What is happening now with {anchor}?"  # neutral: it recurs, and nothing more is assumed (not that it weighs on them)
     return text if len(text) <= QUESTION_LIMIT else f"What is happening now with {anchor}?"
 
 

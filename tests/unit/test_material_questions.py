@@ -98,7 +98,7 @@ def test_a_steady_theme_is_asked_without_assuming_it_weighs_on_the_client_and_a_
     steady, fading = _theme("Caring for a parent"), _theme("Caring for a parent", "fading")
     asked = theme_questions([steady, fading], {id(steady): anchor, id(fading): anchor})
     assert [q.text for q in asked] == [
-        "What keeps bringing you back to the care home forms?",
+        "What is happening now with the care home forms?",
         "What has shifted around the care home forms since we talked about it on 2 February?",
     ]
 
