@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from reflect.core.domain import Commitment, Evidence, GoalProgress, Question, Theme
-from reflect.core.phrases import gerund, is_verb
+from reflect.core.phrases import LEADING, gerund, is_verb
 
 #: What opens a commitment without being part of the action: cues, subjects, modals, list marks.
 _CUE = re.compile(
@@ -38,7 +38,7 @@ _DEADLINE = re.compile(
     r"|\s*\b(?:this|next)\s+(?:week|month)\s*$|\s*\bbefore\s+our\s+next\s+\w+\s*$",
     re.IGNORECASE,
 )
-_CLAUSE_END = re.compile(r"\s*(?:[;:(]|,\s|\s[–—-]\s|\s(?:so\s+that|because|since|as\s+she|as\s+he)\s)")
+_CLAUSE_END = re.compile(r"\s*(?:[;(]|:(?!\d)|,\s|\s[–—-]\s|\s(?:so\s+that|because|since|as\s+she|as\s+he)\s)")
 _LIST_MARK = re.compile(r"^\s*(?:\d{1,2}[.)]|\(\d{1,2}\)|[-*•+])?\s*(?:\[[ xX~/-]?\]\s*)?")
 QUESTION_LIMIT = 200
 #: A finite verb, a reply word or a quotation inside a phrase that does not open on a verb: it is a
@@ -130,22 +130,40 @@ def action(text: str) -> str:
     if cut is not None and cut.start() >= 12:
         text = text[: cut.start()]
     text = _DEADLINE.sub("", text).rstrip(" ,.")
-    return text
+    return _DANGLING_END.sub("", text)
+
+
+#: A word a cut can leave hanging at the end ("make a clear decision about the move and").
+_DANGLING_END = re.compile(r"(?:[\s,]+(?:and|or|but|to|with|of|the|a|an|for|at|in|on|by|so|then))+\s*$", re.IGNORECASE)
 
 
 _THEN = re.compile(
-    r"\band\s+([a-z]+)(?=\s+(?:the|a|an|her|his|their|your|my|our|this|that|some|one|two|three|\[[A-Z_0-9]+\]|to|with|for|on|about|up|out|back|"
-    r"which|what|how|when|where|whether|if|who|[a-z]+ing)\b)"
+    r"\band\s+(not\s+)?([a-z]+)(?=\s+(?:the|a|an|her|his|their|your|my|our|this|that|some|one|two|three|\[[A-Z_0-9]+\]|to|with|for|on|about|up|out|back|"
+    r"which|what|how|when|where|whether|if|who|it|them|him|me|us|yourself|[a-z]+ing|[A-Z][\w-]*)\b|\s+[a-z]|$)"
 )
+#: Words after which a word that is a noun too stays a noun ("the agenda and list for Monday").
+_LINKS = frozenset("for of with on at in to from by about into over after before and or but so as than".split())
+#: Verbs that start an action without being one: "start preparing the slot" is asked as "preparing the slot".
+_ONSET = frozenset("start starts begin begins try tries continue continues".split())
 
 
 def _gerunds(first_ing: str, rest: str) -> str:
     """"deciding on the role and draft the message" → "… and drafting the message"."""
     def swap(m: re.Match[str]) -> str:
-        ing = gerund(m.group(1)) if is_verb(m.group(1)) else None
-        return f"and {ing}" if ing else m.group(0)
+        word, follows = m.group(2), rest[m.end():].lstrip()
+        # a word that is a noun too ("the agenda and list for Monday") is taken for a verb only before an object
+        nxt = follows.split(" ", 1)[0].lower() if follows else ""
+        objectish = bool(nxt) and nxt not in _LINKS  # "build support": an object follows; "list for Monday": a noun
+        ing = gerund(word) if is_verb(word) and (objectish or not _is_noun(word)) else None
+        return f"and {m.group(1) or ''}{ing}" if ing else m.group(0)
 
     return f"{first_ing} {_THEN.sub(swap, rest)}".strip()
+
+
+def _is_noun(word: str) -> bool:
+    from lemminflect import getAllLemmas
+
+    return "NOUN" in getAllLemmas(word)
 
 
 def _lower_first(text: str) -> str:
@@ -163,6 +181,9 @@ def asked(text: str) -> tuple[str, bool] | None:
     if len(phrase) < 4:
         return None
     first, _, rest = phrase.partition(" ")
+    if first.lower() in _ONSET and rest.split(" ", 1)[0].endswith("ing"):
+        first, _, rest = rest.partition(" ")  # "start preparing the slot": the action is the preparing
+        return (f"{first} {rest}".strip(), True)
     ing = gerund(first) if is_verb(first) else None
     return (_gerunds(ing, rest), True) if ing is not None else (phrase, False)
 
@@ -240,7 +261,7 @@ def theme_question(theme: Theme, anchor: str, said: str | None = None) -> str:
         text = f"When you said “{said}”, what was underneath that?"
         if len(text) <= QUESTION_LIMIT:
             return text
-    anchor = _lower_first(second_person(anchor))
+    anchor = _with_article(_lower_first(second_person(anchor)))
     latest = _spoken_date(theme.sessions[-1].date) if theme.sessions else ""
     if theme.trend in ("new", "rising"):
         text = f"What is making {anchor} come up more often lately?"
@@ -249,6 +270,16 @@ def theme_question(theme: Theme, anchor: str, said: str | None = None) -> str:
     else:
         text = f"What is happening now with {anchor}?"  # neutral: it recurs, and nothing more is assumed (not that it weighs on them)
     return text if len(text) <= QUESTION_LIMIT else f"What is happening now with {anchor}?"
+
+
+def _with_article(phrase: str) -> str:
+    """A bare noun phrase of terse notes read out in a question: "final review" → "the final review";
+    a phrase that has its determiner, a name or a placeholder is left as it is, and so is a single word
+    ("trust" would not read as "the trust")."""
+    first, _, rest = phrase.partition(" ")
+    if not rest or not first[0].islower() or first.lower() in LEADING or first[0].isdigit():
+        return phrase
+    return f"the {phrase}"
 
 
 def _spoken_date(iso: str) -> str:

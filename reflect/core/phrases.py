@@ -32,7 +32,8 @@ LEADING = frozenset(
 EMPTY = frozenset(
     """i me you he she it we they him her them us this that these those who what which something anything
     herself himself themselves myself yourself itself ourselves
-    everything nothing someone anyone everyone one ones thing things time times way ways lot lots bit kind sort
+    everything nothing someone anyone everyone nobody somebody anybody everybody none
+    one ones thing things time times way ways lot lots bit kind sort
     session sessions week weeks day days month months year years today tomorrow yesterday morning evening
     night weekend weekends monday tuesday wednesday thursday friday saturday sunday january february march
     april may june july august september october november december end start moment point part side term

@@ -93,6 +93,31 @@ def test_theme_questions_are_anchored_on_the_latest_evidence() -> None:
     assert grounded(qs[0].text, anchor.passage.text)
 
 
+@pytest.mark.parametrize(("text", "asked"), [
+    ("- write her first-year priorities and share them with the board", "How did writing your first-year priorities and sharing them with the board go?"),
+    ("- take Friday off and not open Slack", "How did taking Friday off and not opening Slack go?"),
+    ("- prepare to succeed [PERSON_1] and build support across the partnership",
+     "How did preparing to succeed [PERSON_1] and building support across the partnership go?"),
+    ("- prepare the agenda and list for Monday", "How did preparing the agenda and list for Monday go?"),  # a noun stays a noun
+    ("- start preparing the May slot as a dialogue", "How did preparing the May slot as a dialogue go?"),
+    ("- ask [PERSON_1] about the network at the 1:1", "How did asking [PERSON_1] about the network at the 1:1 go?"),
+])
+def test_every_verb_of_an_action_is_asked_in_the_same_form(text: str, asked: str) -> None:
+    assert commitment_question(_c(text)) == asked
+
+
+def test_a_goal_cut_at_a_clause_leaves_no_word_hanging() -> None:
+    from reflect.core.material import asked
+
+    assert asked("Make a clear decision about the [LOCATION_1] transfer and, by March, the case") == ("making a clear decision about the [LOCATION_1] transfer", True)
+
+
+def test_a_bare_phrase_of_several_words_gets_its_article() -> None:
+    anchor = Anchor("final review", Evidence(4, "2026-02-02", "The final review is booked.", 1))
+    theme = _theme("Progress")
+    assert theme_questions([theme], {id(theme): anchor})[0].text == "What is happening now with the final review?"
+
+
 def test_a_steady_theme_is_asked_without_assuming_it_weighs_on_the_client_and_a_fading_one_by_a_spoken_date() -> None:
     anchor = Anchor("the care home forms", Evidence(4, "2026-02-02", "Mum fell again; the care home forms are still not done.", 1))
     steady, fading = _theme("Caring for a parent"), _theme("Caring for a parent", "fading")
