@@ -21,6 +21,16 @@ def said(reid: Reid, text: str, note_id: int) -> str:
     """A quote from note ``note_id``, names as written there when ``reid`` can tell (a Reidentifier)."""
     quote = getattr(reid, "quote", None)
     return str(quote(text, note_id)) if quote is not None else reid(text)
+def asked(reid: Reid, question: Question) -> str:
+    """A question for the coach's screen: names restored, and the client's words it quotes (“…”) as
+    the note wrote them, when the question cites that note."""
+    if not question.evidence or "“" not in question.text:
+        return reid(question.text)
+    note_id = question.evidence[0].note_id
+    parts = re.split(r"(“[^”]*”)", question.text)
+    return "".join(f"“{said(reid, part[1:-1], note_id)}”" if part.startswith("“") and part.endswith("”") else reid(part) for part in parts)
+
+
 TREND_MARK = {"new": "✦ new", "rising": "↑ rising", "steady": "→ steady", "fading": "↓ fading", "resolved": "✓ resolved"}
 
 
@@ -95,7 +105,7 @@ def question_list(questions: list[Question], reid: Reid, status: str, opening: Q
     lines = []
     for i, q in enumerate(questions, start=1):
         cites = ", ".join(f"note {e.note_id} ({e.date})" for e in q.evidence) or "no citation"
-        lines.append(Text.assemble((f"{i}. ", "bold"), reid(q.text), (f"  [{SOURCE.get(q.source, q.source)}; {cites}]", "dim")))
+        lines.append(Text.assemble((f"{i}. ", "bold"), asked(reid, q), (f"  [{SOURCE.get(q.source, q.source)}; {cites}]", "dim")))
         if q.why:
             lines.append(Text(f"   why: {reid(q.why)}", style="dim"))
     if opening is not None:
@@ -156,7 +166,7 @@ def brief_markdown(brief: PrepBrief, reid: Reid) -> str:
         out += [f"**To open:** {reid(brief.opening.text)} _(question bank: an opener)_", ""]
     for i, q in enumerate(brief.questions, start=1):
         cites = ", ".join(f"note {e.note_id}, {e.date}" for e in q.evidence) or "no citation"
-        out.append(f"{i}. {reid(q.text)} _({SOURCE.get(q.source, q.source)}; {cites})_")
+        out.append(f"{i}. {md(asked(original_reid, q))} _({SOURCE.get(q.source, q.source)}; {cites})_")
         if q.why:
             out.append(f"   - _why: {reid(q.why)}_")
     out += ["", f"_{md(brief.model_status)}. Everything the model saw was redacted; `reflect audit` shows it._", ""]

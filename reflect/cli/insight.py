@@ -236,10 +236,10 @@ def followup(
     if as_json:
         _print_json(shapes.followup(result, reid))
         return
-    from reflect.render import question_list
+    from reflect.render import question_list, said
 
     sys.stderr.write("\n") if sys.stderr.isatty() else None
     console = _console()
     console.print(Text(f"Follow-up for {c.name}, session of {result.note.date.isoformat()}\n", style="bold"))
     console.print(question_list(result.questions, reid, result.status))
-    console.print(_text_assemble("\n", ("Recap draft", "bold"), "\n", reid(result.recap)))
+    console.print(_text_assemble("\n", ("Recap draft", "bold"), "\n", said(reid, result.recap, result.note.id)))

@@ -86,7 +86,9 @@ def theme(t: Theme) -> Json:
 
 
 def question(q: Question, reid: Reid) -> Json:
-    return {"text": q.text, "display": reid(q.text), "source": q.source, "why": q.why, "evidence": evidence(q.evidence)}
+    from reflect.render import asked
+
+    return {"text": q.text, "display": asked(reid, q), "source": q.source, "why": q.why, "evidence": evidence(q.evidence)}
 
 
 def commitment(c: Commitment, reid: Reid) -> Json:
@@ -130,10 +132,12 @@ def brief(b: PrepBrief, reid: Reid) -> Json:
 
 
 def followup(result: Followup, reid: Reid) -> Json:
+    from reflect.render import said
+
     return {
         "note_id": result.note.id, "date": result.note.date.isoformat(),
         "questions": [question(q, reid) for q in result.questions],
-        "recap": result.recap, "recap_display": reid(result.recap), "model_status": result.status,
+        "recap": result.recap, "recap_display": said(reid, result.recap, result.note.id), "model_status": result.status,
         "themes": result.themes,
     }
 

@@ -41,3 +41,25 @@ def test_the_brief_quotes_an_alias_as_written(fake_practice) -> None:
     assert "Bex says the budget is still stuck" in text
     assert "Rebecca Hartley says the budget" not in text
     assert reid("[CLIENT] says") == "Rebecca Hartley says"  # outside a quote: the display name
+
+
+def test_sentences_of_a_note_joined_are_each_given_the_form_written_there() -> None:
+    # an extractive recap joins sentences that do not stand together in the note
+    original = "Bex met Tom. The budget slipped again. Tom said no."
+    redacted = "[PERSON_1] met [PERSON_2]. The budget slipped again. [PERSON_2] said no."
+    assert restore("[PERSON_1] met [PERSON_2]. [PERSON_2] said no.", original, redacted, FORMS, DISPLAY) == "Bex met Tom. Tom said no."
+
+
+def test_the_clients_words_a_question_quotes_are_shown_as_written() -> None:
+    from reflect.core.domain import Evidence, Question
+    from reflect.render import asked
+
+    class Reid:
+        def __call__(self, text: str) -> str:
+            return restore(text, "", "x", FORMS, DISPLAY)
+
+        def quote(self, text: str, note_id: int) -> str:
+            return restore(text, ORIGINAL, REDACTED, FORMS, DISPLAY)
+
+    q = Question("When you said “[PERSON_2] said no”, what did [PERSON_2] want?", "theme", [Evidence(3, "2026-01-05", "", 0)])
+    assert asked(Reid(), q) == "When you said “Tom said no”, what did Tom Becker want?"  # quoted as written; outside the quote, the display name

@@ -61,6 +61,9 @@ def restore(quote: str, original: str, redacted: str, forms: dict[str, set[str]]
     head = _squash(quote).rstrip("…").rstrip()
     at = squashed.find(head) if head else -1
     if at < 0:
+        pieces = re.split(r"(?<=[.!?])(\s+)", quote)
+        if len(pieces) > 1:  # sentences of the note joined (an extractive recap): each as written where it stands
+            return "".join(p if not p.strip() else restore(p, original, redacted, forms, display) for p in pieces)
         return PLACEHOLDER_RE.sub(canonical, quote)
     before = len(PLACEHOLDER_RE.findall(squashed[:at]))
     surfaces = surface_forms(original, redacted)
