@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from reflect.core.domain import Commitment, Evidence, GoalProgress, Question, Theme
-from reflect.core.phrases import LEADING, gerund, is_verb
+from reflect.core.phrases import gerund, is_verb
 
 #: What opens a commitment without being part of the action: cues, subjects, modals, list marks.
 _CUE = re.compile(
@@ -25,12 +25,12 @@ _CUE = re.compile(
     re.IGNORECASE,
 )
 _SUBJECT = re.compile(
-    r"^(?:(?:she|he|they|we|\[CLIENT\])\s+)?(?:(?:has\s+)?(?:agreed|agrees|committed|commits|promised|chose|decided|wants|plans?|intends?|is\s+going|'s\s+going|’s\s+going|are\s+going)\s+"
-    r"(?:(?:that\s+)?(?:she|he|they|\[CLIENT\])\s+(?:will|would)\s+|to\s+)|(?:will|would|'ll|’ll|shall)\s+)",
+    r"^(?:(?:she|he|they|we|you|\[CLIENT\])\s+)?(?:(?:has\s+)?(?:agreed|agrees|committed|commits|promised|chose|decided|wants|plans?|intends?|is\s+going|'s\s+going|’s\s+going|are\s+going)\s+"
+    r"(?:(?:that\s+)?(?:she|he|they|you|\[CLIENT\])\s+(?:will|would)\s+|to\s+)|(?:will|would|'ll|’ll|shall)\s+)",
     re.IGNORECASE,
 )
 _WHEN = re.compile(r"^(?:before|by|until|for)\s+(?:the\s+|our\s+)?next\s+(?:session|time|meeting|call|week)\s*,?\s*", re.IGNORECASE)
-_PRONOUN_SUBJECT = re.compile(r"^(?:she|he|they|\[CLIENT\])(?='ll|’ll|['’](?:s|re)\s+going\s+to\s)", re.IGNORECASE)
+_PRONOUN_SUBJECT = re.compile(r"^(?:she|he|they|you|\[CLIENT\])(?='ll|’ll|['’](?:s|re)\s+going\s+to\s)", re.IGNORECASE)
 _DEADLINE = re.compile(
     r"\s*(?:,\s*)?\b(?:by|before|until|ahead\s+of|in\s+time\s+for)\s+(?:the\s+)?(?:next\s+(?:session|time|week|call|meeting)|we\s+(?:next\s+)?meet(?:\s+again)?|"
     r"end\s+of\s+(?:the\s+)?(?:week|month|day|quarter)|(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|[0-9][\w/.-]*(?:\s+[A-Za-z]+)?|"
@@ -118,6 +118,7 @@ def action(text: str) -> str:
     text = _LIST_MARK.sub("", " ".join(text.split()[:80]))  # a commitment is a sentence; bound the work on a runaway one
     for _ in range(3):
         before = text
+        text = re.sub(r"^(?:and|but|so|then|also|plus)\s+", "", text, flags=re.IGNORECASE)
         text = _CUE.sub("", text)
         text = _WHEN.sub("", text)
         text = _PRONOUN_SUBJECT.sub("", text).lstrip("'’")
@@ -160,6 +161,34 @@ def _gerunds(first_ing: str, rest: str) -> str:
     return f"{first_ing} {_THEN.sub(swap, rest)}".strip()
 
 
+#: A coach's shorthand, said in full when a question reads it out to the client.
+_SHORTHAND = {
+    "w/": "with", "w/o": "without", "re": "about", "re:": "about", "b/c": "because", "incl.": "including", "incl": "including",
+    "mtg": "meeting", "mtgs": "meetings", "convo": "conversation", "convos": "conversations", "wk": "week", "wks": "weeks",
+    "mins": "minutes", "hr": "hour", "hrs": "hours", "mgr": "manager", "mgrs": "managers", "ppl": "people", "approx": "about",
+    "+": "and", "&": "and", "->": "to", "asap": "soon",
+}
+
+
+def spoken(text: str) -> str:
+    """Note shorthand said in full ("1:1 w/ [PERSON_1] re: budget" → "1:1 with [PERSON_1] about budget");
+    only whole tokens change, so names and placeholders are never touched."""
+    return " ".join(_SHORTHAND.get(word.lower(), word) for word in text.split(" "))
+
+
+#: Where an overlong action can end without losing what it is ("starting a maths club … as “a way to …”").
+_SOFT_END = re.compile(r",\s|\s(?:as|so|because|which|while|where)\s|\s[–—-]\s")
+ACTION_CHARS = 90
+
+
+def _shortened(body: str) -> str:
+    """An action of more than ``ACTION_CHARS`` characters cut at its first soft end past 30 characters."""
+    if len(body) <= ACTION_CHARS:
+        return body
+    cut = next((m.start() for m in _SOFT_END.finditer(body) if 30 <= m.start() <= ACTION_CHARS), None)
+    return body if cut is None else _DANGLING_END.sub("", body[:cut])
+
+
 def _is_noun(word: str) -> bool:
     from lemminflect import getAllLemmas
 
@@ -177,7 +206,7 @@ def asked(text: str) -> tuple[str, bool] | None:
     """A commitment's or goal's text turned to address the client: (the action with its verb as a
     gerund, True), or (the phrase as written, False) when it does not open on a verb; None when
     nothing is left to ask about."""
-    phrase = _lower_first(second_person(action(text)))
+    phrase = _lower_first(spoken(second_person(action(text))))
     if len(phrase) < 4:
         return None
     first, _, rest = phrase.partition(" ")
@@ -185,7 +214,7 @@ def asked(text: str) -> tuple[str, bool] | None:
         first, _, rest = rest.partition(" ")  # "start preparing the slot": the action is the preparing
         return (f"{first} {rest}".strip(), True)
     ing = gerund(first) if is_verb(first) else None
-    return (_gerunds(ing, rest), True) if ing is not None else (phrase, False)
+    return (_shortened(_gerunds(ing, rest)), True) if ing is not None else (phrase, False)
 
 
 def commitment_question(commitment: Commitment) -> str | None:
@@ -261,15 +290,21 @@ def theme_question(theme: Theme, anchor: str, said: str | None = None) -> str:
         text = f"When you said “{said}”, what was underneath that?"
         if len(text) <= QUESTION_LIMIT:
             return text
-    anchor = _with_article(_lower_first(second_person(anchor)))
+    anchor = _with_article(_lower_first(spoken(second_person(anchor))))
     latest = _spoken_date(theme.sessions[-1].date) if theme.sessions else ""
     if theme.trend in ("new", "rising"):
         text = f"What is making {anchor} come up more often lately?"
     elif theme.trend == "fading" and latest:
-        text = f"What has shifted around {anchor} since we talked about it on {latest}?"
+        text = f"What has shifted around {anchor} since {latest}?"
     else:
         text = f"What is happening now with {anchor}?"  # neutral: it recurs, and nothing more is assumed (not that it weighs on them)
     return text if len(text) <= QUESTION_LIMIT else f"What is happening now with {anchor}?"
+
+
+_DETERMINERS = frozenset(
+    "a an the her his their my our your its this that these those every each some any all another no both either neither several "
+    "many few much more most one two three four five six seven eight nine ten".split()
+)
 
 
 def _with_article(phrase: str) -> str:
@@ -277,7 +312,7 @@ def _with_article(phrase: str) -> str:
     a phrase that has its determiner, a name or a placeholder is left as it is, and so is a single word
     ("trust" would not read as "the trust")."""
     first, _, rest = phrase.partition(" ")
-    if not rest or not first[0].islower() or first.lower() in LEADING or first[0].isdigit():
+    if not rest or not first[0].islower() or first.lower() in _DETERMINERS or first[0].isdigit():
         return phrase
     return f"the {phrase}"
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 LEADING = frozenset(
     "a an the her his their my our your its this that these those every each some any all another such "
     "both either neither no what which whose whatever more most much many few several own "
-    "one two three four five six seven eight nine ten first second third last next".split()
+    "one two three four five six seven eight nine ten first second third last next final previous latest".split()
 )
 #: A phrase made only of these says nothing about a theme.
 EMPTY = frozenset(

@@ -112,6 +112,17 @@ def test_a_goal_cut_at_a_clause_leaves_no_word_hanging() -> None:
     assert asked("Make a clear decision about the [LOCATION_1] transfer and, by March, the case") == ("making a clear decision about the [LOCATION_1] transfer", True)
 
 
+@pytest.mark.parametrize(("text", "asked"), [
+    ("- 1:1 w/ [PERSON_1] re budget", "Where are things with 1:1 with [PERSON_1] about budget?"),
+    ("- present the results + next steps at the eng mtg", "How did presenting the results and next steps at the eng meeting go?"),
+    ("- start a maths club for the youth group in January as a way to practise teaching on people who will forgive her",
+     "How did starting a maths club for the youth group in January go?"),
+    ("and you'll tell [PERSON_2] the date", "How did telling [PERSON_2] the date go?"),
+])
+def test_shorthand_is_said_in_full_and_an_overlong_action_ends_where_it_can(text: str, asked: str) -> None:
+    assert commitment_question(_c(text)) == asked
+
+
 def test_a_bare_phrase_of_several_words_gets_its_article() -> None:
     anchor = Anchor("final review", Evidence(4, "2026-02-02", "The final review is booked.", 1))
     theme = _theme("Progress")
@@ -124,7 +135,7 @@ def test_a_steady_theme_is_asked_without_assuming_it_weighs_on_the_client_and_a_
     asked = theme_questions([steady, fading], {id(steady): anchor, id(fading): anchor})
     assert [q.text for q in asked] == [
         "What is happening now with the care home forms?",
-        "What has shifted around the care home forms since we talked about it on 2 February?",
+        "What has shifted around the care home forms since 2 February?",
     ]
 
 
