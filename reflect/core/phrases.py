@@ -37,8 +37,11 @@ EMPTY = frozenset(
     session sessions week weeks day days month months year years today tomorrow yesterday morning evening
     night weekend weekends monday tuesday wednesday thursday friday saturday sunday january february march
     april may june july august september october november december end start moment point part side term
-    client coach note notes call calls meeting""".split()
+    client coach note notes call calls meeting meetings coaching review reviews progress check-in check-ins catch-up
+    update updates recap homework action actions goal goals engagement intake""".split()
 )
+#: A phrase that ends on one of these was cut mid-thought ("kids w/", "talk to"), or holds a checkbox.
+_UNFINISHED = re.compile(r"(?:\s(?:w/|w/o|re|to|of|for|with|and|or|but|at|in|on|by|from|about|\+|&)|\[[ xX~/-]?\].*)$|^\[[ xX~/-]?\]", re.IGNORECASE)
 _PLACEHOLDER_ONLY = re.compile(r"^\[(?:CLIENT|[A-Z]+_\d+)\](?:['’]s)?$")
 
 
@@ -55,7 +58,7 @@ def tidy(phrase: str) -> str | None:
     content = list(words)
     while content and content[0].lower() in LEADING:
         content = content[1:]
-    if not content or len(content) > 5 or re.search(r"[|()<>{}=…]|->|\s[-–—]\s", " ".join(content)):
+    if not content or len(content) > 5 or re.search(r"[|()<>{}=…]|->|\s[-–—]\s", " ".join(content)) or _UNFINISHED.search(" ".join(content)):
         return None  # too long to read as a name, or a piece of a header or a formula ("session 13 | [ADDRESS_1] (review")
     text = " ".join(content)
     if _PLACEHOLDER_ONLY.match(text) or all(re.sub(r"['’]s?$", "", w.lower()) in EMPTY for w in content):

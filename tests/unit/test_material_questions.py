@@ -158,7 +158,10 @@ def test_phrases_and_verb_forms() -> None:
     assert tidy("September") is None and tidy("the sessions") is None and tidy("session 13 | [ADDRESS_1] (review") is None
     assert tidy("[PERSON_1]'s team") == "[PERSON_1]'s team"
     assert tidy("the care home forms") == "the care home forms" and bare("the care home forms") == "care home forms"
-    assert SimplePhrases().noun_phrases(["She reviews every deck herself."]) == [["reviews", "deck"]]
+    assert SimplePhrases().noun_phrases(["She checks every deck herself."]) == [["checks", "deck"]]
+    # a phrase cut mid-thought, a checkbox, or one made of the coaching's own words names nothing
+    assert tidy("Kids w/") is None and tidy("[ ] audit calendar") is None and tidy("Progress review") is None
+    assert tidy("Incident review") == "Incident review"
 
 
 def test_prep_questions_come_from_the_clients_material_first(fake_practice) -> None:
