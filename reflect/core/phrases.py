@@ -65,6 +65,8 @@ def tidy(phrase: str) -> str | None:
         return None
     if re.search(r"\b(?:[A-Z]+_\d+|CLIENT)\b", text) and not re.search(r"\[(?:[A-Z]+_\d+|CLIENT)\]", text):
         return None  # a placeholder the tokenizer split from its brackets
+    if re.search(r"[\"“”\[\]]", re.sub(r"\[(?:[A-Z]+_\d+|CLIENT)\]", "", text)):
+        return None  # a piece of a quotation or of a placeholder ("June\" list", "]'s nomination")
     if len(text) < 4 or not re.search(r"[a-z]{3}", text.lower()):
         return None
     return " ".join(words)

@@ -162,6 +162,7 @@ def test_phrases_and_verb_forms() -> None:
     # a phrase cut mid-thought, a checkbox, or one made of the coaching's own words names nothing
     assert tidy("Kids w/") is None and tidy("[ ] audit calendar") is None and tidy("Progress review") is None
     assert tidy("Incident review") == "Incident review"
+    assert tidy("June\" list") is None and tidy("]'s nomination") is None and tidy("[PERSON_1]'s nomination") == "[PERSON_1]'s nomination"
 
 
 def test_prep_questions_come_from_the_clients_material_first(fake_practice) -> None:
