@@ -21,6 +21,8 @@ def said(reid: Reid, text: str, note_id: int) -> str:
     """A quote from note ``note_id``, names as written there when ``reid`` can tell (a Reidentifier)."""
     quote = getattr(reid, "quote", None)
     return str(quote(text, note_id)) if quote is not None else reid(text)
+
+
 def asked(reid: Reid, question: Question) -> str:
     """A question for the coach's screen: names restored, and the client's words it quotes (“…”) as
     the note wrote them, when the question cites that note."""

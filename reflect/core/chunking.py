@@ -53,11 +53,16 @@ _STRUCTURE = frozenset(
 )
 
 
+_FUNCTION = frozenset("the and of for with on in at to this that a an her his she he it its was is are were by from".split())
+
+
 def substantive(sentence: str) -> bool:
-    """Whether a sentence says something about the client's life: four words or more, three of them
-    words of content rather than the header words of a note (dates, "session", "intake", "review")."""
-    words = re.findall(r"[A-Za-z][A-Za-z'’-]+", sentence)
-    return len(sentence.split()) >= 4 and sum(w.lower() not in _STRUCTURE and len(w) > 2 for w in words) >= 3
+    """Whether a sentence says something about the client's life: four words or more, two of them
+    words of content rather than function words or the header words of a note (dates, "session",
+    "intake", "review"); placeholders do not count ("Session 3 with [CLIENT] | 13 May" is a header)."""
+    words = re.findall(r"[A-Za-z][A-Za-z'’-]+", re.sub(r"\[[A-Z_0-9]+\]", " ", sentence))
+    content = [w for w in words if w.lower() not in _STRUCTURE and w.lower() not in _FUNCTION and (len(w) > 2 or w.isupper())]
+    return len(sentence.split()) >= 4 and len(content) >= 2
 
 
 _DANGLING = re.compile(

@@ -31,8 +31,11 @@ _STRONG = re.compile(
     r"to\s+do\s*[:\-]|goal\s+for\s+(?:next|the\s+coming)\s+\w+\s*[:\-]|"
     # reported speech: "he said he'd leave his phone in the car", "she told me she would call" (not "she'd
     # rather", "he'd been", "she'd think about it")
-    r"(?:said|says|told\s+me|promised(?:\s+me)?)\s+(?:that\s+)?(?:she|he|they|\[CLIENT\])\s*(?:'d|’d|\s+would)\s+"
-    r"(?!(?:rather|like|love|prefer|been|had|never|already|always|have|think|consider|see|maybe|probably|not|need)\b))",
+    # (the speaker is the client, and the one who will act: "her boss said he would", "Tom said he'd" are not)
+    r"(?:^|[.;:!]\s+|\b(?:also|and|then)\s+)(?:she|he|\[CLIENT\])\s+(?:also\s+)?(?:said|says|told\s+me|promised(?:\s+me)?)\s+(?:that\s+)?"
+    r"(?:she|he|\[CLIENT\])\s*(?:'d|’d|\s+would)\s+"
+    r"(?!(?:rather|like|love|hate|prefer|be|feel|been|had|never|already|always|have|think|consider|see|maybe|probably|not|need|want|wanted|"
+    r"do\s+anything|try\s+to\s+see)\b))",
     re.IGNORECASE,
 )
 # Future cues count when the client (or the coach) is the subject and the sentence is not hedged.
@@ -47,7 +50,7 @@ _NOT = re.compile(r"\b(?:would|might|could|worr(?:y|ies|ied)|fears?|thinks?)\b|\
 # looks back on them: neither is a commitment. A goal set for the coming week is one ("weekly goal:",
 # "goal for next week:").
 _HEADING = re.compile(
-    r"(?:^|(?<=[\s.a-z]))(?:(?:weekly|this\s+week's|week's)\s+goals?|next\s+steps?|action\s+items?|homework|commitments?(?:\s+for(?:\s+[\w'’-]+){1,3})?|to\s+do)\s*[:\-]",
+    r"(?:^|(?<=[\s.a-z]))(?:(?:weekly|this\s+week's|week's)\s+goals?|next\s+steps?|action\s+items?|homework|commitments?\s+for(?:\s+[\w'’-]+){1,3}(?=\s*:)|(?:smart\s+)?goal(?=\s*:[^\n]{0,120}\b(?:by|before|until)\s)|commitments?|to\s+do)\s*[:\-]",
     re.IGNORECASE | re.MULTILINE,
 )
 _ITEM = re.compile(r"(?:^|\s)(?:\d{1,2}[.)]|\(\d{1,2}\)|[-*•])\s+([^\n]+?)(?=\s+(?:\d{1,2}[.)]|\(\d{1,2}\))\s|\n|$)")
@@ -102,10 +105,11 @@ def _first_sentence(item: str) -> str:
 # A heading on a line of its own (or ending a line) under which the client's commitments are listed:
 # "Agreed:", "Next steps she set:", "By next time:", "Before we meet again", "What she'll do ...:".
 _BLOCK_HEADING = re.compile(
-    r"^[ \t#*_]*(?:(?:client|client's|her|his|their|new|session)\s+)?(?:agreed|actions?|next(?:\s+steps?)?|by\s+next\s+time|homework|experiments?|before\s+we\s+meet\s+again|"
+    r"^[ \t#*_]*(?:(?:client|client's|her|his|their|new|session)\s+(?:agreed|actions?|next\s+steps?|homework|commitments?|to[ -]?dos?)[ \t]*:[ \t*_]*$|"
+    r"(?:agreed|actions?|next(?:\s+steps?)?|by\s+next\s+time|homework|experiments?|before\s+we\s+meet\s+again|"
     r"commitments?|to[ -]?dos?|(?:her|his|their|the)\s+plan|(?:weekly|this\s+week's)\s+goals?|"
     r"(?:what\s+)?(?:she|he|they|\[CLIENT\])(?:(?:'s|’s|\s+is|'re|’re|\s+are|'ll|’ll|\s+will)\s+(?:going\s+to|do|try|commit)\b|(?:'ll|’ll|\s+will)(?=\s*:)))"
-    r"[^:\n]{0,40}:?[ \t*_]*$",
+    r"[^:\n]{0,40}:?[ \t*_]*$)",
     re.IGNORECASE | re.MULTILINE,
 )
 # The coach's own list ("Me:", "Coach:", "For me:", "My actions"): not the client's commitments.

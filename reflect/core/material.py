@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from reflect.core.domain import Commitment, Evidence, GoalProgress, Question, Theme
-from reflect.core.phrases import gerund, is_verb
+from reflect.core.phrases import EMPTY, gerund, is_verb
 
 #: What opens a commitment without being part of the action: cues, subjects, modals, list marks.
 _CUE = re.compile(
@@ -25,8 +25,13 @@ _CUE = re.compile(
     re.IGNORECASE,
 )
 _SUBJECT = re.compile(
-    r"^(?:(?:she|he|they|we|you|\[CLIENT\])\s+)?(?:(?:has\s+)?(?:agreed|agrees|committed|commits|promised|chose|decided|wants|plans?|intends?|is\s+going|'s\s+going|’s\s+going|are\s+going)\s+"
+    r"^(?:(?:she|he|they|we|you|client|the\s+client|\[CLIENT\])\s+)?(?:(?:has\s+)?(?:agreed|agrees|committed|commits|promised|chose|decided|wants|plans?|intends?|is\s+going|'s\s+going|’s\s+going|are\s+going)\s+"
     r"(?:(?:that\s+)?(?:she|he|they|you|\[CLIENT\])\s+(?:will|would)\s+|to\s+)|(?:will|would|'ll|’ll|shall)\s+)",
+    re.IGNORECASE,
+)
+#: Reported speech that opens a commitment: "He also said he'd leave his phone in the car".
+_REPORTED = re.compile(
+    r"^(?:she|he|they|you|\[CLIENT\])\s+(?:also\s+)?(?:said|says|told\s+me|promised(?:\s+me)?)\s+(?:that\s+)?(?:she|he|they|you|\[CLIENT\])\s*(?:'d|’d|\s+would)\s+",
     re.IGNORECASE,
 )
 _WHEN = re.compile(r"^(?:before|by|until|for)\s+(?:the\s+|our\s+)?next\s+(?:session|time|meeting|call|week)\s*,?\s*", re.IGNORECASE)
@@ -46,17 +51,26 @@ QUESTION_LIMIT = 200
 #: things with …?" cannot carry.
 _CLAUSE = re.compile(
     r"\b(?:is|are|was|were|has|have|had|did|does|said|says|told|asked|agreed|decided|went|got|felt|feels|can|could|would|should|will)\b"
-    r"|^(?:yes|no|mostly|not\s+yet)\b|[\"“”]",
+    r"|^(?:yes|no)\b\s*[,.!;:]|^(?:mostly|partly|not\s+yet)\b|[\"“”]",
     re.IGNORECASE,
 )
 
 
 def second_person(text: str) -> str:
     """Address the client: she/he → you, her/his → your, [CLIENT] → you. An object pronoun is someone
-    else ("ask him about his plans", "tell her"): it and any later possessive of it are left as written."""
+    else ("ask him about his plans", "tell her"): it and any later possessive of it are left as written.
+    Words in quotation marks are someone's words as written and stay so ("tell [PERSON_1] “she's not
+    covering for him”")."""
+    parts = re.split(r"([\"“][^\"“”]*[\"”])", text)
+    if len(parts) > 1:
+        return "".join(part if part[:1] in "\"“" else _second_person(part) for part in parts)
+    return _second_person(text)
+
+
+def _second_person(text: str) -> str:
     text = re.sub(r"\[CLIENT\]['’]s\b", "your", text)
     text = text.replace("[CLIENT]", "you")
-    text = re.sub(r"\b(?:she|he)(['’])s\s+([A-Za-z]+)", _contraction, text, flags=re.IGNORECASE)
+    text = re.sub(r"\b(?:she|he)(['’])s\s+([A-Za-z]+)(?=(\s+[^\s]+)?)", _contraction, text, flags=re.IGNORECASE)
     text = re.sub(r"\b(?:herself|himself|themself)\b", "yourself", text, flags=re.IGNORECASE)
     text = re.sub(r"\b(?:she|he)\b", "you", text, flags=re.IGNORECASE)
     him = re.search(r"\bhim\b", text, re.IGNORECASE)
@@ -81,15 +95,23 @@ _STATES = frozenset("tired worried excited stressed interested scared pleased re
                     "committed determined convinced exhausted overwhelmed frustrated annoyed upset".split())
 
 
+#: Participles that, after "she's", are always "has" ("she's been", "she's got").
+_DEEDS = frozenset("been got gotten had done made taken given gone come".split())
+
+
 def _contraction(m: re.Match[str]) -> str:
     """"she's been" → "you've been", "she's going" → "you're going": the 's is "has" before a past
     participle and "is" otherwise."""
     from lemminflect import getAllLemmas, getInflection
 
-    apostrophe, word = m.group(1), m.group(2)
+    apostrophe, word, follows = m.group(1), m.group(2), (m.group(3) or "").strip().lower()
     low = word.lower()
     lemmas = getAllLemmas(low).get("VERB", ())
     participle = low not in _STATES and any(low in getInflection(lemma, "VBN") for lemma in lemmas)
+    # a participle is a deed ("she's told the team", "she's agreed to") before an object, and a state
+    # before anything else ("she's disappointed with", "she's stretched too thin")
+    deed = low in _DEEDS or re.match(r"(?:(?:the|a|an|her|his|their|my|our|your|this|that|it|them|him|me|us|to|been|already|just|not|never)\b|\[|[0-9])", follows) is not None
+    participle = participle and deed
     return f"you{apostrophe}{'ve' if participle else 're'} {word}"
 
 
@@ -115,10 +137,11 @@ def _agree(m: re.Match[str]) -> str:
 
 def action(text: str) -> str:
     """The action of a commitment, without list marks, cues, subject, modal, deadline or final stop."""
-    text = _LIST_MARK.sub("", " ".join(text.split()[:80]))  # a commitment is a sentence; bound the work on a runaway one
+    text = spoken(_LIST_MARK.sub("", " ".join(text.split()[:80])))  # a commitment is a sentence; bound the work on a runaway one
     for _ in range(3):
         before = text
         text = re.sub(r"^(?:and|but|so|then|also|plus)\s+", "", text, flags=re.IGNORECASE)
+        text = _REPORTED.sub("", text)
         text = _CUE.sub("", text)
         text = _WHEN.sub("", text)
         text = _PRONOUN_SUBJECT.sub("", text).lstrip("'’")
@@ -131,19 +154,28 @@ def action(text: str) -> str:
     if cut is not None and cut.start() >= 12:
         text = text[: cut.start()]
     text = _DEADLINE.sub("", text).rstrip(" ,.")
-    return _DANGLING_END.sub("", text)
+    return _trim_dangling(text)
 
 
 #: A word a cut can leave hanging at the end ("make a clear decision about the move and").
-_DANGLING_END = re.compile(r"(?:[\s,]+(?:and|or|but|to|with|of|the|a|an|for|at|in|on|by|so|then))+\s*$", re.IGNORECASE)
+_DANGLING = frozenset("and or but so then to of with for from about into the".split())
+
+
+def _trim_dangling(text: str) -> str:
+    """Without a word a cut leaves hanging at the end: "make a decision about the move and" → "make a
+    decision about the move". Only words that cannot end an action go ("hand it in" keeps its "in");
+    word by word, so no pattern can backtrack over a run of commas."""
+    words = text.rstrip(" ,").split(" ")
+    while len(words) > 1 and words[-1].rstrip(",").lower() in _DANGLING:
+        words.pop()
+        words[-1] = words[-1].rstrip(",")
+    return " ".join(words).rstrip(" ,")
 
 
 _THEN = re.compile(
     r"\band\s+(not\s+)?([a-z]+)(?=\s+(?:the|a|an|her|his|their|your|my|our|this|that|some|one|two|three|\[[A-Z_0-9]+\]|to|with|for|on|about|up|out|back|"
     r"which|what|how|when|where|whether|if|who|it|them|him|me|us|yourself|[a-z]+ing|[A-Z][\w-]*)\b|\s+[a-z]|$)"
 )
-#: Words after which a word that is a noun too stays a noun ("the agenda and list for Monday").
-_LINKS = frozenset("for of with on at in to from by about into over after before and or but so as than".split())
 #: Verbs that start an action without being one: "start preparing the slot" is asked as "preparing the slot".
 _ONSET = frozenset("start starts begin begins try tries continue continues".split())
 
@@ -153,9 +185,8 @@ def _gerunds(first_ing: str, rest: str) -> str:
     def swap(m: re.Match[str]) -> str:
         word, follows = m.group(2), rest[m.end():].lstrip()
         # a word that is a noun too ("the agenda and list for Monday") is taken for a verb only before an object
-        nxt = follows.split(" ", 1)[0].lower() if follows else ""
-        objectish = bool(nxt) and nxt not in _LINKS  # "build support": an object follows; "list for Monday": a noun
-        ing = gerund(word) if is_verb(word) and (objectish or not _is_noun(word)) else None
+        # "and talk to", "and build support": a verb; a word that is a noun too stays one at the very end ("book the room and plan")
+        ing = gerund(word) if is_verb(word) and (bool(follows) or not _is_noun(word)) else None
         return f"and {m.group(1) or ''}{ing}" if ing else m.group(0)
 
     return f"{first_ing} {_THEN.sub(swap, rest)}".strip()
@@ -173,7 +204,7 @@ _SHORTHAND = {
 def spoken(text: str) -> str:
     """Note shorthand said in full ("1:1 w/ [PERSON_1] re: budget" → "1:1 with [PERSON_1] about budget");
     only whole tokens change, so names and placeholders are never touched."""
-    return " ".join(_SHORTHAND.get(word.lower(), word) for word in text.split(" "))
+    return " ".join(_SHORTHAND.get(word, word) if word == word.lower() else word for word in text.split(" "))  # "HR" is not "hr"
 
 
 #: Where an overlong action can end without losing what it is ("starting a maths club … as “a way to …”").
@@ -186,7 +217,15 @@ def _shortened(body: str) -> str:
     if len(body) <= ACTION_CHARS:
         return body
     cut = next((m.start() for m in _SOFT_END.finditer(body) if 30 <= m.start() <= ACTION_CHARS), None)
-    return body if cut is None else _DANGLING_END.sub("", body[:cut])
+    return body if cut is None else _trim_dangling(body[:cut])
+
+
+def _is_gerund(word: str) -> bool:
+    """"drafting" (a list item written in the -ing form already)."""
+    from lemminflect import getAllLemmas
+
+    verbs = getAllLemmas(word.lower()).get("VERB", ())  # the lexicon's own entries: "morning" and "nothing" are no verbs
+    return word.endswith("ing") and any(lemma != word.lower() for lemma in verbs)
 
 
 def _is_noun(word: str) -> bool:
@@ -206,14 +245,14 @@ def asked(text: str) -> tuple[str, bool] | None:
     """A commitment's or goal's text turned to address the client: (the action with its verb as a
     gerund, True), or (the phrase as written, False) when it does not open on a verb; None when
     nothing is left to ask about."""
-    phrase = _lower_first(spoken(second_person(action(text))))
+    phrase = _lower_first(second_person(action(text)))
     if len(phrase) < 4:
         return None
     first, _, rest = phrase.partition(" ")
     if first.lower() in _ONSET and rest.split(" ", 1)[0].endswith("ing"):
         first, _, rest = rest.partition(" ")  # "start preparing the slot": the action is the preparing
-        return (f"{first} {rest}".strip(), True)
-    ing = gerund(first) if is_verb(first) else None
+        return (_shortened(_gerunds(first, rest)), True)
+    ing = gerund(first) if is_verb(first) else (first if _is_gerund(first) else None)
     return (_shortened(_gerunds(ing, rest)), True) if ing is not None else (phrase, False)
 
 
@@ -223,7 +262,7 @@ def commitment_question(commitment: Commitment) -> str | None:
     if found is None:
         return None
     body, verb = found
-    if not verb and _CLAUSE.search(body):
+    if not verb and (_CLAUSE.search(body) or all(w.lower() in EMPTY for w in body.split())):
         return None  # a statement ("the couple have agreed to have another go"), not a thing to ask "where are things with"
     stalled = commitment.status == "open" and bool(commitment.evidence)
     if verb:
@@ -264,22 +303,32 @@ class Anchor:
 
 #: A quotation the note gives the client: "she said, “I'm failing in both places”", "“It's instant,” he said".
 _QUOTE = re.compile(r"[\"“]([^\"“”\n]{8,160})[\"”]")
-_SPEAKER = r"(?:she|he|\[CLIENT\])"
-_SPEECH = r"(?:said|says|told\s+me|added|admitted|put\s+it|called\s+it|described\s+it\s+as|laughed|sighed|wrote|replied|answered|repeated)"
-_SAID_BEFORE = re.compile(rf"\b{_SPEAKER}\s+(?:\w+\s+){{0,2}}?{_SPEECH}\b[^\"“”.]{{0,30}}$", re.IGNORECASE)
-_SAID_AFTER = re.compile(rf"^[,.!?\s]*{_SPEAKER}\s+{_SPEECH}\b", re.IGNORECASE)
+_SPEECH = r"(?:said|says|told\s+me|told\s+us|added|admitted|put\s+it|replied|answered|repeated|asked|wrote|called\s+(?:it|him|her|them)|told\s+(?:him|her|them))"
+#: The last verb of speech before a quotation, with who spoke; only punctuation may stand between it and
+#: the quotation ("she said, “…”", not "she said her boss told her “…”").
+_INTRODUCED = re.compile(rf"(\[[A-Z_0-9]+\]|\b[A-Za-z]+)\s+(?:(?:also|then|just|quietly|finally|later)\s+)?{_SPEECH}\s*[,:]?\s*$", re.IGNORECASE)
+#: A quotation closed by its attribution: "“It's instant,” she said."
+_ATTRIBUTED = re.compile(r"^\s*(\[[A-Z_0-9]+\]|[A-Za-z]+)\s+(?:said|says|added|admitted|replied|answered|repeated|wrote)\s*(?:[.,;!]|$)", re.IGNORECASE)
 
 
-def client_words(text: str) -> str | None:
-    """The first words of the client's that a redacted passage quotes (3–20 words, introduced or followed
-    by "she said", "he admitted", …), without their closing stop; None when it quotes none. Words put in
-    someone else's mouth ("[PERSON_1] told her “…”") are not the client's."""
+def client_words(text: str, client: str = "she") -> str | None:
+    """The first words of the client's that a redacted passage quotes (3–20 words), without their
+    closing stop; None when it quotes none. The quotation must be introduced by the client speaking
+    ("she said, “…”") or closed by it ("“…,” she said"), where ``client`` is the pronoun the notes use
+    for the client ([CLIENT] always counts). Words put in someone else's mouth ("she said her boss told
+    her “…”", "[PERSON_1] called her “…”", "I asked “…”") and questions are not the client's."""
+    speakers = {client.lower(), "[client]"}
     for m in _QUOTE.finditer(text):
-        words = m.group(1).strip().rstrip(",.;:")
-        if not 3 <= len(words.split()) <= 20:
+        words = m.group(1).strip()
+        if not 3 <= len(words.rstrip(",.;:").split()) <= 20 or words.endswith("?"):
             continue
-        if _SAID_BEFORE.search(text[max(0, m.start() - 60) : m.start()]) or _SAID_AFTER.match(text[m.end() : m.end() + 30]):
-            return words
+        before = _INTRODUCED.search(text[max(0, m.start() - 80) : m.start()])
+        after = _ATTRIBUTED.match(text[m.end() : m.end() + 30]) if words.endswith(",") or text[m.end() : m.end() + 1] == "," else None
+        if after is None and text[m.end() : m.end() + 1] == ",":
+            after = _ATTRIBUTED.match(text[m.end() + 1 : m.end() + 31])
+        who = (before or after)
+        if who is not None and who.group(1).lower() in speakers:
+            return words.rstrip(",.;:")
     return None
 
 
@@ -303,7 +352,7 @@ def theme_question(theme: Theme, anchor: str, said: str | None = None) -> str:
 
 _DETERMINERS = frozenset(
     "a an the her his their my our your its this that these those every each some any all another no both either neither several "
-    "many few much more most one two three four five six seven eight nine ten".split()
+    "many few much more most one two three four five six seven eight nine ten i you we they it he she".split()
 )
 
 
@@ -325,7 +374,7 @@ def _spoken_date(iso: str) -> str:
         day = date.fromisoformat(iso)
     except ValueError:
         return iso
-    return f"{day.day} {day:%B}"
+    return f"{day.day} {day:%B}" + ("" if day.year == date.today().year else f" {day.year}")
 
 
 def theme_questions(themes: list[Theme], anchors: dict[int, Anchor], limit: int = 2) -> list[Question]:
@@ -336,7 +385,7 @@ def theme_questions(themes: list[Theme], anchors: dict[int, Anchor], limit: int 
         anchor = anchors.get(id(theme))
         if theme.trend == "resolved" or anchor is None:
             continue
-        why = f"“{theme.label}” came up in {len(theme.sessions)} sessions ({theme.trend}); asked through its latest mention, {anchor.passage.date}"
+        why = f"“{theme.label}” came up in {len(theme.sessions)} sessions ({theme.trend}); asked through its mention of {anchor.passage.date}"
         out.append(Question(theme_question(theme, anchor.phrase, anchor.said), "theme", [anchor.passage], why=why))
         if len(out) == limit:
             break

@@ -168,7 +168,8 @@ def test_emergent_themes_group_sessions_and_assign_passages() -> None:
 def test_a_header_line_is_not_a_sentence_themes_are_made_of() -> None:
     from reflect.core.chunking import substantive
 
-    for header in ("Session 13 | 10 Feb 2026 (review)", "Intake / chemistry call -> first session", "Session 1 | 8 Apr 2025"):
+    for header in ("Session 13 | 10 Feb 2026 (review)", "Intake / chemistry call -> first session", "Session 1 | 8 Apr 2025", "Session 3 with [CLIENT] | 13 May"):
         assert not substantive(header), header  # these recur in every note and once made a theme of their own
-    for said in ("She cried, briefly, and then laughed.", "Board voted last week to pursue the partnership.", "[PERSON_1] offered the Singapore role."):
+    for said in ("She cried, briefly, and then laughed.", "Board voted last week to pursue the partnership.", "[PERSON_1] offered the Singapore role.",
+                 "HR call went badly.", "Zoom fatigue on Mondays."):
         assert substantive(said), said

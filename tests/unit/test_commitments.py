@@ -39,6 +39,18 @@ def test_list_items_under_a_heading_are_commitments() -> None:
     # reported speech is a commitment; a preference or a past perfect is not
     ("He also said he'd leave his phone in the car at weekends.", ["He also said he'd leave his phone in the car at weekends."]),
     ("She said she'd rather not ask for favours. He said he'd been too busy.", []),
+    # someone else's promise is not the client's; a feeling is no action (found by an adversarial review)
+    ("Her boss said he would review the budget next week. Tom said he'd cover her shifts while she is away.", []),
+    ("Her mum told me she would take the kids on Saturday.", []),
+    ("She said she'd feel more confident with a script. He said he'd wanted to quit for years.", []),
+    # a prose line that opens with "Her actions" or "His next" is no heading; one that ends on a colon is
+    ("His next move is unclear\n- the board meets in May", []),
+    ("Client agreed with my read of the situation\n- the board meets in May", []),
+    ("commitments for her age - she is young", []),
+    # a single goal with a deadline is this week's commitment; an engagement goal without one is not
+    ("Goal: run a 10k by March.", ["run a 10k by March."]),
+    ("SMART goal: submit the grant application by 30 June.", ["submit the grant application by 30 June."]),
+    ("Goal: feel calmer.", []),
 ])
 def test_commitments_in_more_of_the_forms_coaches_write(note: str, found: list[str]) -> None:
     assert extract(note) == found

@@ -53,6 +53,8 @@ def test_a_list_item_that_is_not_an_action_is_asked_about_as_a_thing() -> None:
     ("- present the pulse results and what she's doing about them", "How did presenting the pulse results and what you're doing about them go?"),
     ("- check what he's been told about the budget", "How did checking what you've been told about the budget go?"),
     ("- tell the team she's tired of covering", "How did telling the team you're tired of covering go?"),
+    ("- tell the team she's stretched too thin", "How did telling the team you're stretched too thin go?"),
+    ("- tell [PERSON_1] she's disappointed with the rating", "How did telling [PERSON_1] you're disappointed with the rating go?"),
 ])
 def test_she_is_and_she_has_become_you_are_and_you_have(text: str, asked: str) -> None:
     assert commitment_question(_c(text)) == asked
@@ -98,7 +100,15 @@ def test_theme_questions_are_anchored_on_the_latest_evidence() -> None:
     ("- take Friday off and not open Slack", "How did taking Friday off and not opening Slack go?"),
     ("- prepare to succeed [PERSON_1] and build support across the partnership",
      "How did preparing to succeed [PERSON_1] and building support across the partnership go?"),
-    ("- prepare the agenda and list for Monday", "How did preparing the agenda and list for Monday go?"),  # a noun stays a noun
+    ("- book the room and plan", "How did booking the room and plan go?"),  # a noun at the very end stays a noun
+    ("- pick a date and stick to it", "How did picking a date and sticking to it go?"),
+    ("- drafting the email and talk to [PERSON_1]", "How did drafting the email and talking to [PERSON_1] go?"),
+    ("- hand it in and keep your camera on", "How did handing it in and keeping your camera on go?"),
+    ("- raise the complaint with HR", "How did raising the complaint with HR go?"),  # HR is not "hr"
+    ("- tell [PERSON_1] “she's not covering for him anymore”", "How did telling [PERSON_1] “she's not covering for him anymore” go?"),
+    ("He also said he'd leave his phone in the car at weekends.", "How did leaving your phone in the car at weekends go?"),
+    ("Client will book the venue by Friday.", "How did booking the venue go?"),
+    ("- start preparing the deck and send it to [PERSON_2]", "How did preparing the deck and sending it to [PERSON_2] go?"),
     ("- start preparing the May slot as a dialogue", "How did preparing the May slot as a dialogue go?"),
     ("- ask [PERSON_1] about the network at the 1:1", "How did asking [PERSON_1] about the network at the 1:1 go?"),
 ])
@@ -272,11 +282,27 @@ def test_a_notes_header_line_takes_no_part_in_themes(fake_practice) -> None:
     ('[PERSON_1] told her the consultants "are starting to come to you first".', None),  # someone else's words
     ('Came via [PERSON_2] (CEO) who "wants her more strategic".', None),
     ('He called it "fine".', None),  # too short to stand for anything
+    # words put in someone else's mouth, or the coach's own (found by an adversarial review)
+    ("She said her boss told her “you are not leadership material yet”.", None),
+    ("She said [PERSON_1] called her “the fixer who never sleeps”.", None),
+    ("Her husband came up again. He said “you are never home for the kids anyway”.", None),  # the client is "she"
+    ("I asked “what would you lose by saying no?” She said yes.", None),
+    ("When she said no, I asked “what would it cost you to stop”.", None),
 ])
 def test_the_clients_own_words_are_found_where_a_note_quotes_them(text: str, said: str | None) -> None:
     from reflect.core.material import client_words
 
-    assert client_words(text) == said
+    assert client_words(text, "she") == said
+
+
+def test_a_quote_shown_for_a_question_keeps_its_start_and_its_words() -> None:
+    from reflect.core.services.insight import _around
+
+    said = "you love those decks more than you love us"
+    text = f"[PERSON_1] and her team were there again and the decks kept coming, with no end in sight for anyone at all, and then she said, “{said}” and left."
+    shown = _around(text, said)
+    assert said in shown and "…" in shown and "PERSON_1]" not in shown.replace("[PERSON_1]", "")  # never a broken placeholder
+    assert _around("She said, “I can’t fix him”. The rest.", "I can’t fix him").startswith("She said")
 
 
 def test_a_theme_is_asked_through_the_clients_own_words_when_the_note_quotes_them(fake_practice) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,16 @@ NEAR_TAXONOMY = 0.5
 SENTENCE_CACHE = 200_000
 
 
+def _pronoun(texts: Iterable[str]) -> str:
+    """The pronoun a coach's notes use for the client: "she" or "he", whichever they use more (a quote
+    introduced by the other one is someone else's words)."""
+    she = he = 0
+    for text in texts:
+        she += len(re.findall(r"\b(?:she|her|hers|herself)\b", text, re.IGNORECASE))
+        he += len(re.findall(r"\b(?:he|him|his|himself)\b", text, re.IGNORECASE))
+    return "he" if he > she else "she"
+
+
 def _around(text: str, said: str | None) -> str:
     """A passage shortened for display so that the client's words a question quotes stay in view."""
     from reflect.core.themes import EVIDENCE_CHARS, quote
@@ -43,8 +53,9 @@ def _around(text: str, said: str | None) -> str:
     at = text.find(said) if said else -1
     if at < 0 or at + len(said or "") < EVIDENCE_CHARS - 10:
         return quote(text)
-    start = max(text.rfind(". ", 0, at) + 2, 0)
-    return "…" + quote(text[start:], EVIDENCE_CHARS - 1)
+    stop = text.rfind(". ", 0, at)
+    start = stop + 2 if stop >= 0 and at - stop < EVIDENCE_CHARS // 2 else text.rfind(" ", 0, max(at - 24, 0)) + 1
+    return ("…" if start > 0 else "") + quote(text[start:], EVIDENCE_CHARS - 1)
 
 FOLLOWUP_COUNT = 3
 
@@ -257,12 +268,13 @@ class Insight:
         from reflect.core.phrases import bare
 
         ctx = self._ctx
+        pronoun = _pronoun(n.redacted for n in ctx.store.notes(client.id))
         wanted: list[tuple[Theme, Passage]] = []
         for theme in themes:
             where = [s for s in theme.sessions if note_id is None or s.note_id == note_id]
             held = [p for s in where[::-1][:3] if (p := ctx.passage(client, s.note_id, s.chunk)) is not None]
             if held:  # the latest passage, or a recent one that quotes the client (their words make the question)
-                wanted.append((theme, next((p for p in held if client_words(p.text)), held[0])))
+                wanted.append((theme, next((p for p in held if client_words(p.text, pronoun)), held[0])))
         if not wanted:
             return {}
         candidates = ctx.components.phrases.noun_phrases([p.text for _, p in wanted])
@@ -281,7 +293,7 @@ class Insight:
                 quotes = [ev.text.lower() for ev in theme.evidence]
                 spread = [sum(bool(re.search(rf"\b{re.escape(bare(x).split()[-1].lower())}\b", q)) for q in quotes) for x in phrases]
                 best = max(range(len(phrases)), key=lambda i: (float(scores[i]) + 0.04 * min(len(bare(phrases[i]).split()), 3) + 0.15 * (spread[i] >= 2), -i))
-                said = client_words(passage.text)
+                said = client_words(passage.text, pronoun)
                 out[id(theme)] = Anchor(phrases[best], Evidence(passage.note_id, passage.date, _around(passage.text, said), passage.chunk), said)
             row += head + len(phrases)
         return out
