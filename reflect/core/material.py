@@ -361,8 +361,8 @@ def _with_article(phrase: str) -> str:
     a phrase that has its determiner, a name or a placeholder is left as it is, and so is a single word
     ("trust" would not read as "the trust")."""
     first, _, rest = phrase.partition(" ")
-    if not rest or not first[0].islower() or first.lower() in _DETERMINERS or first[0].isdigit():
-        return phrase
+    if not rest or not first[0].islower() or first.lower() in _DETERMINERS or first[0].isdigit() or first.startswith("you") or _is_gerund(first):
+        return phrase  # "going back to work", "you're stuck" take no article
     return f"the {phrase}"
 
 

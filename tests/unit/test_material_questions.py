@@ -137,6 +137,9 @@ def test_a_bare_phrase_of_several_words_gets_its_article() -> None:
     anchor = Anchor("final review", Evidence(4, "2026-02-02", "The final review is booked.", 1))
     theme = _theme("Progress")
     assert theme_questions([theme], {id(theme): anchor})[0].text == "What is happening now with the final review?"
+    from reflect.core.material import _with_article
+
+    assert [_with_article(x) for x in ("going back to work", "you're stuck", "you and your co-founder")] == ["going back to work", "you're stuck", "you and your co-founder"]
 
 
 def test_a_steady_theme_is_asked_without_assuming_it_weighs_on_the_client_and_a_fading_one_by_a_spoken_date() -> None:

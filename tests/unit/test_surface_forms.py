@@ -63,3 +63,10 @@ def test_the_clients_words_a_question_quotes_are_shown_as_written() -> None:
 
     q = Question("When you said “[PERSON_2] said no”, what did [PERSON_2] want?", "theme", [Evidence(3, "2026-01-05", "", 0)])
     assert asked(Reid(), q) == "When you said “Tom said no”, what did Tom Becker want?"  # quoted as written; outside the quote, the display name
+
+
+def test_lines_of_shorthand_joined_are_each_given_the_form_written_there() -> None:
+    original = "Bex unsure re promotion\nTom back from leave\nBex to ask Tom"
+    redacted = "[PERSON_1] unsure re promotion\n[PERSON_2] back from leave\n[PERSON_1] to ask [PERSON_2]"
+    # the follow-up's recap closes each line with a stop and joins them
+    assert restore("[PERSON_1] unsure re promotion. [PERSON_1] to ask [PERSON_2].", original, redacted, FORMS, DISPLAY) == "Bex unsure re promotion. Bex to ask Tom."

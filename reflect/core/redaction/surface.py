@@ -53,28 +53,41 @@ def surface_forms(original: str, redacted: str) -> list[tuple[str, str | None]]:
 def restore(quote: str, original: str, redacted: str, forms: dict[str, set[str]], display: dict[str, str]) -> str:
     """``quote`` (a piece of ``redacted``, perhaps ending in "…") with each placeholder replaced by the
     surface written at that place, when it is one of ``forms[placeholder]`` (folded); else by
-    ``display[placeholder]``; a placeholder neither knows stays as it is."""
+    ``display[placeholder]``; a placeholder neither knows stays as it is. Sentences of the note joined
+    (an extractive recap) are each restored where they stand in the note (the first place, if the note
+    says the same sentence twice); the note is aligned once per call."""
     def canonical(m: re.Match[str]) -> str:
         return display.get(m.group(0), m.group(0))
 
     squashed = _squash(redacted)
-    head = _squash(quote).rstrip("…").rstrip()
-    at = squashed.find(head) if head else -1
-    if at < 0:
-        pieces = re.split(r"(?<=[.!?])(\s+)", quote)
-        if len(pieces) > 1:  # sentences of the note joined (an extractive recap): each as written where it stands
-            return "".join(p if not p.strip() else restore(p, original, redacted, forms, display) for p in pieces)
-        return PLACEHOLDER_RE.sub(canonical, quote)
-    before = len(PLACEHOLDER_RE.findall(squashed[:at]))
-    surfaces = surface_forms(original, redacted)
-    counter = iter(range(before, before + len(PLACEHOLDER_RE.findall(quote))))
+    surfaces: list[tuple[str, str | None]] | None = None
 
-    def written(m: re.Match[str]) -> str:
-        k = next(counter)
-        if k < len(surfaces):
-            placeholder, surface = surfaces[k]
-            if placeholder == m.group(0) and surface is not None and fold(surface) in forms.get(placeholder, set()):
-                return surface
-        return canonical(m)
+    def placed(piece: str) -> str | None:
+        nonlocal surfaces
+        head = _squash(piece).rstrip("….!?").rstrip()
+        at = squashed.find(head) if head else -1
+        if at < 0:
+            return None
+        if surfaces is None:
+            surfaces = surface_forms(original, redacted)
+        known = surfaces
+        before = len(PLACEHOLDER_RE.findall(squashed[:at]))
+        counter = iter(range(before, before + len(PLACEHOLDER_RE.findall(piece))))
 
-    return PLACEHOLDER_RE.sub(written, quote)
+        def written(m: re.Match[str]) -> str:
+            k = next(counter)
+            if k < len(known):
+                placeholder, surface = known[k]
+                if placeholder == m.group(0) and surface is not None and fold(surface) in forms.get(placeholder, set()):
+                    return surface
+            return canonical(m)
+
+        return PLACEHOLDER_RE.sub(written, piece)
+
+    whole = placed(quote)
+    if whole is not None:
+        return whole
+    pieces = re.split(r"((?<=[.!?])\s+|\n+)", quote)
+    if len(pieces) > 1 and len(pieces) <= 400:
+        return "".join(p if not p.strip() else (placed(p) or PLACEHOLDER_RE.sub(canonical, p)) for p in pieces)
+    return PLACEHOLDER_RE.sub(canonical, quote)

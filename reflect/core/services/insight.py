@@ -496,7 +496,10 @@ class Insight:
         agreed = [c for c in self._commitments.list(client) if c.note_id == note.id]
         anchors = self.anchors(client, themes, note_id=note.id)
         own = followup_questions(agreed, themes, anchors, limit=FOLLOWUP_COUNT)
-        recap, recap_source = " ".join(self.summary(note)), "its own sentences (extractive)"
+        # each sentence closed by a stop, so that a line of shorthand joined to the next still reads (and is
+        # restored, names as written, sentence by sentence)
+        recap = " ".join(x if x.rstrip().endswith((".", "!", "?", "…")) else x.rstrip() + "." for x in self.summary(note))
+        recap_source = "its own sentences (extractive)"
         model: list[Question] = []
         model_note = "not asked (the shipped default model cannot write a faithful recap; set model in config.toml)"
         if ctx.components.model_writes:
