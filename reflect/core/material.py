@@ -35,12 +35,12 @@ _REPORTED = re.compile(
     re.IGNORECASE,
 )
 _WHEN = re.compile(r"^(?:before|by|until|for)\s+(?:the\s+|our\s+)?next\s+(?:session|time|meeting|call|week)\s*,?\s*", re.IGNORECASE)
-_PRONOUN_SUBJECT = re.compile(r"^(?:she|he|they|you|\[CLIENT\])(?='ll|’ll|['’](?:s|re)\s+going\s+to\s)", re.IGNORECASE)
+_PRONOUN_SUBJECT = re.compile(r"^(?:she|he|they|you|we|\[CLIENT\])(?='ll|’ll|['’](?:s|re)\s+going\s+to\s)", re.IGNORECASE)
 _DEADLINE = re.compile(
     r"\s*(?:,\s*)?\b(?:by|before|until|ahead\s+of|in\s+time\s+for)\s+(?:the\s+)?(?:next\s+(?:session|time|week|call|meeting)|we\s+(?:next\s+)?meet(?:\s+again)?|"
     r"end\s+of\s+(?:the\s+)?(?:week|month|day|quarter)|(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|[0-9][\w/.-]*(?:\s+[A-Za-z]+)?|"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b[^,;.]*)\s*$"
-    r"|\s*\b(?:this|next)\s+(?:week|month)\s*$|\s*\bbefore\s+our\s+next\s+\w+\s*$",
+    r"|\s*\b(?:this|next)\s+(?:week|month|time|session)\s*$|\s*\bbefore\s+our\s+next\s+\w+\s*$",
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"\s*(?:[;(]|:(?!\d)|,\s|\s[–—-]\s|\s(?:so\s+that|because|since|as\s+she|as\s+he)\s)")
@@ -339,7 +339,11 @@ def theme_question(theme: Theme, anchor: str, said: str | None = None) -> str:
         text = f"When you said “{said}”, what was underneath that?"
         if len(text) <= QUESTION_LIMIT:
             return text
-    anchor = _with_article(_lower_first(spoken(second_person(anchor))))
+    anchor = spoken(second_person(anchor))
+    first = anchor.split(" ", 1)[0]
+    if first.lower() in _DETERMINERS:  # "The compulsion" opened its sentence; "Slack" and "Q1 delivery" keep their case
+        anchor = first.lower() + anchor[len(first):]
+    anchor = _with_article(anchor)
     latest = _spoken_date(theme.sessions[-1].date) if theme.sessions else ""
     if theme.trend in ("new", "rising"):
         text = f"What is making {anchor} come up more often lately?"

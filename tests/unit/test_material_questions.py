@@ -108,6 +108,7 @@ def test_theme_questions_are_anchored_on_the_latest_evidence() -> None:
     ("- tell [PERSON_1] “she's not covering for him anymore”", "How did telling [PERSON_1] “she's not covering for him anymore” go?"),
     ("He also said he'd leave his phone in the car at weekends.", "How did leaving your phone in the car at weekends go?"),
     ("Client will book the venue by Friday.", "How did booking the venue go?"),
+    ("We'll check in on the draft next time.", "How did checking in on the draft go?"),
     ("- start preparing the deck and send it to [PERSON_2]", "How did preparing the deck and sending it to [PERSON_2] go?"),
     ("- start preparing the May slot as a dialogue", "How did preparing the May slot as a dialogue go?"),
     ("- ask [PERSON_1] about the network at the 1:1", "How did asking [PERSON_1] about the network at the 1:1 go?"),
@@ -140,6 +141,9 @@ def test_a_bare_phrase_of_several_words_gets_its_article() -> None:
     from reflect.core.material import _with_article
 
     assert [_with_article(x) for x in ("going back to work", "you're stuck", "you and your co-founder")] == ["going back to work", "you're stuck", "you and your co-founder"]
+    rising = _theme("Tools", "rising")
+    asked = [theme_questions([rising], {id(rising): Anchor(a, anchor.passage)})[0].text for a in ("Slack", "The compulsion")]
+    assert asked == ["What is making Slack come up more often lately?", "What is making the compulsion come up more often lately?"]  # a name keeps its case
 
 
 def test_a_steady_theme_is_asked_without_assuming_it_weighs_on_the_client_and_a_fading_one_by_a_spoken_date() -> None:
