@@ -350,3 +350,19 @@ def test_a_found_theme_is_not_named_by_a_word_seen_once_nor_by_a_list_of_words(f
     lone = Theme("stalled / budget", "emergent", sessions, [0.5] * 3, [Evidence(1, "2026-01-01", "Shrug.", 0)], "steady", keyphrases=["stalled", "budget"])
     p.insight._name(c, [lone])
     assert " / " not in lone.label, lone.label  # nothing better than a word: the word, never a list
+
+
+def test_a_third_partys_words_are_not_quoted_as_the_clients(fake_practice) -> None:
+    p = fake_practice
+    c = p.roster.add_client("Maria Gonzalez")
+    p.notes.add(c, [NoteInput(date(2026, 1, 5 + 7 * i), text, "t") for i, text in enumerate([
+        "She reviews every deck herself and works late on the decks.",
+        'She reviews every deck herself again. He said, "if I let go of the decks, nobody will catch the mistakes."',
+        "She reviews every deck herself; the decks keep her late.",
+    ])])
+    notes = p.context.store.notes(c.id)
+    sessions = [Evidence(n.id, n.date.isoformat(), "", 0) for n in notes[:2]]  # the latest session is the one with the quotation
+    themes = [Theme("Decks", "emergent", sessions, [0.5, 0.5], [Evidence(notes[0].id, sessions[0].date, notes[0].redacted, 0)], "steady")]  # type: ignore[arg-type]
+    anchors = p.insight.anchors(c, themes)
+    assert anchors and not any(a.said for a in anchors.values())  # the notes call the client "she": "He said" is someone else
+    assert not any("nobody will catch" in q.text for q in theme_questions(themes, anchors, limit=5))

@@ -268,13 +268,16 @@ class Insight:
         from reflect.core.phrases import bare
 
         ctx = self._ctx
-        pronoun = _pronoun(n.redacted for n in ctx.store.notes(client.id))
-        wanted: list[tuple[Theme, Passage]] = []
+        recent: list[tuple[Theme, list[Passage]]] = []
         for theme in themes:
             where = [s for s in theme.sessions if note_id is None or s.note_id == note_id]
             held = [p for s in where[::-1][:3] if (p := ctx.passage(client, s.note_id, s.chunk)) is not None]
-            if held:  # the latest passage, or a recent one that quotes the client (their words make the question)
-                wanted.append((theme, next((p for p in held if client_words(p.text, pronoun)), held[0])))
+            if held:
+                recent.append((theme, held))
+        # the client's pronoun, judged from these passages and the themes' quotes (no second read of the notes)
+        pronoun = _pronoun([p.text for _, held in recent for p in held] + [ev.text for t in themes for ev in t.evidence])
+        # the latest passage, or a recent one that quotes the client (their words make the question)
+        wanted = [(theme, next((p for p in held if client_words(p.text, pronoun)), held[0])) for theme, held in recent]
         if not wanted:
             return {}
         candidates = ctx.components.phrases.noun_phrases([p.text for _, p in wanted])
